@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "leadline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "leadline", targets: ["leadline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // C libraries from the system (Debian: libpq-dev, libssl-dev).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // The libpq layer: connections, queries, errors, pool, notifications.
+        .target(name: "Postgres", dependencies: [
+            "CLibPQ",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swift6),
+
+        // A private PostgreSQL cluster (initdb + pg_ctl) for `serve` without DATABASE_URL and for tests.
+        .target(name: "EmbeddedPostgres", dependencies: [
+            "Postgres",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swift6),
+
+        // The pure domain: rules, states, priorities. No SQL, no sockets.
+        .target(name: "LeadCore", swiftSettings: swift6),
+
+        // Every SQL statement the service runs, plus the migration runner.
+        .executableTarget(name: "EmbedSQLTool", swiftSettings: swift6),
+        .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["EmbedSQLTool"]),
+        .target(name: "LeadStore", dependencies: [
+            "Postgres", "LeadCore", "CLibCrypto",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swift6, plugins: ["EmbedSQLPlugin"]),
+
+        // The pure line protocol: framing, parsing, encoding. No NIO, no SQL.
+        .target(name: "LeadProtocol", swiftSettings: swift6),
+
+        // The SwiftNIO server: sessions, verbs, waiting claimers, background services.
+        .target(name: "LeadServer", dependencies: [
+            "LeadCore", "LeadStore", "LeadProtocol", "Postgres",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swift6),
+
+        // `leadline bench …`: the floor load generator, the pgbench and PgQueuer baselines,
+        // wake-up and idle-connection measurements, the overlap check. Not part of the tests.
+        .target(name: "LeadBench", dependencies: [
+            "LeadServer", "LeadStore", "LeadCore", "LeadProtocol", "Postgres",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swift6),
+
+        .executableTarget(name: "leadline", dependencies: [
+            "LeadServer", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swift6),
+
+        // Test support: a throwaway PostgreSQL cluster per test process, database per test.
+        .target(name: "LeadTesting", dependencies: [
+            "Postgres", "EmbeddedPostgres", "LeadStore",
+        ], swiftSettings: swift6),
+
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LeadTesting", "EmbeddedPostgres"], swiftSettings: swift6),
+        .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
+        .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
+        .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol"], swiftSettings: swift6),
+        .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"], swiftSettings: swift6),
+    ]
+)

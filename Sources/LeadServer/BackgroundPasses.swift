@@ -1,0 +1,108 @@
+import Foundation
+import LeadStore
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// The clock of the floor: every ~300 ms it runs `LeadQueue.tick` (lease reaper, callback
+/// promoter, reservation expiry, SLA watcher) so callbacks come due on time and leases of
+/// agents who went away return to the queue, then FloorControl's passes (SIGNAL boosts
+/// that ran out, each team's end-of-shift unstar at its local time); every few seconds it
+/// refreshes the queue-depth gauge. Alongside, once a minute, it refreshes the BI rollups
+/// (`BIRollup`, docs/BI.md) so the views stay current. Several instances may run it at once (the SQL skips locked rows).
+public struct BackgroundPasses: Service {
+    let pool: PostgresPool
+    let interval: Double
+    let metrics: ServerMetrics
+    let logger: Logger
+    /// Seconds between queue-depth refreshes, at least; on a large queue the count itself
+    /// takes long (0.6 s for 900k ready leads), so the next one waits 20 times as long as
+    /// the last took: the gauge never costs more than ~5 % of one database connection.
+    let depthInterval = 5.0
+    /// Seconds between BI rollup refreshes.
+    let biInterval = 60.0
+
+    public init(pool: PostgresPool, interval: Double, metrics: ServerMetrics, logger: Logger) {
+        self.pool = pool
+        self.interval = max(0.05, interval)
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.runTicks() }
+            group.addTask { await self.runBIRefresh() }
+        }
+    }
+
+    /// The BI rollups: a separate loop so a refresh (up to ~1 s at 1M leads) never delays
+    /// callbacks or the lease reaper. Another instance refreshing at the same time makes
+    /// this one skip (BIRollup returns nil).
+    private func runBIRefresh() async {
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                let refresh = try await pool.withConnection { c in try BIRollup().refresh(c, now: Date()) }
+                if let refresh {
+                    logger.debug("BI rollups refreshed", metadata: ["leads": "\(refresh.leads)", "seconds": "\(refresh.seconds)"])
+                }
+                failing = false
+            } catch {
+                metrics.backgroundFailures.increment()
+                if !failing { logger.warning("BI refresh failed; retrying", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            do {
+                try await Task.sleep(for: .seconds(biInterval * Double.random(in: 0.9...1.1)))
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func runTicks() async {
+        var lastDepth = ContinuousClock.now - .seconds(depthInterval)
+        var depthEvery = Duration.seconds(depthInterval)
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                let passes = try await pool.withConnection { c in try LeadQueue().tick(c, now: Date()) }
+                let floor = try await pool.withConnection { c in
+                    let now = Date()
+                    return (boosts: try FloorControl().expireBoosts(c, now: now), shiftEnds: try FloorControl().unstarAtShiftEnd(c, now: now))
+                }
+                for team in floor.shiftEnds {
+                    logger.info("end of shift: leads unstarred", metadata: ["team": "\(team.team)", "unstarred": "\(team.unstarred)"])
+                }
+                if passes.expired > 0 { metrics.leasesExpired.increment(by: Int64(passes.expired)) }
+                if passes.promoted > 0 { metrics.callbacksPromoted.increment(by: Int64(passes.promoted)) }
+                if passes.breached > 0 { metrics.slaBreaches.increment(by: Int64(passes.breached)) }
+                if passes.expired + passes.promoted + passes.pooled + passes.breached + floor.boosts > 0 {
+                    logger.debug("background pass", metadata: [
+                        "expired": "\(passes.expired)", "promoted": "\(passes.promoted)",
+                        "pooled": "\(passes.pooled)", "breached": "\(passes.breached)", "boosts_ended": "\(floor.boosts)",
+                    ])
+                }
+                if ContinuousClock.now - lastDepth >= depthEvery {
+                    lastDepth = ContinuousClock.now
+                    let depth = try await pool.withConnection { c in try LeadCards().queueDepth(c) }
+                    for (view, n) in depth { metrics.queueDepth(view: view, n) }
+                    depthEvery = max(.seconds(depthInterval), (ContinuousClock.now - lastDepth) * 20)
+                }
+                if failing { logger.info("background passes running again") }
+                failing = false
+            } catch {
+                metrics.backgroundFailures.increment()
+                if !failing { logger.warning("background pass failed; retrying", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            let jitter = Double.random(in: 0.8...1.2)
+            do {
+                try await Task.sleep(for: .milliseconds(Int(interval * jitter * 1000)))
+            } catch {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import LeadProtocol
+import LeadStore
+import Logging
+import NIOCore
+import NIOPosix
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// `leadline serve` as one swift-service-lifecycle `Service`: the protocol listener (one
+/// child task per connection), the waiting-claim waker on LISTEN `leadline_ready`, the
+/// background passes and the Prometheus endpoint.
+///
+/// On graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) it stops accepting, lets
+/// every connection finish the request it is running, answers waiting CLAIMs with
+/// `SHUTTING_DOWN`, closes the connections (forcibly after `shutdown_grace`), then stops
+/// the background work and closes the database pool.
+public final class LeadServer: Service, Sendable {
+    /// Where the server ended up listening (ports resolved when configured as 0).
+    public struct Addresses: Sendable, Equatable {
+        public let host: String
+        public let port: Int
+        /// Nil when the metrics endpoint is disabled.
+        public let metricsPort: Int?
+    }
+
+    let context: ServerContext
+    private let listener: PostgresListener
+    private let addresses = Mutex<(value: Addresses?, waiting: [CheckedContinuation<Addresses, Never>])>((nil, []))
+
+    /// - Parameters:
+    ///   - config: the settings (`ServerConfig.resolve`).
+    ///   - conninfo: the database (a URL or libpq keyword string), already migrated.
+    public init(config: ServerConfig, conninfo: String, logger: Logger = Logger(label: "leadline.server")) {
+        let metrics = ServerMetrics()
+        let pool = PostgresPool(conninfo: conninfo, size: config.poolSize,
+                                acquireTimeout: .milliseconds(Int(config.poolTimeout * 1000)),
+                                applicationName: "leadline-serve", logger: logger)
+        context = ServerContext(config: config, pool: pool, metrics: metrics, logger: logger)
+        listener = PostgresListener(conninfo: conninfo, channels: [LeadQueue.readyChannel, FloorControl.agentChannel], logger: logger)
+    }
+
+    /// The server's metrics (also served at `GET /metrics`).
+    public var metrics: ServerMetrics { context.metrics }
+
+    /// The database pool the server uses.
+    public var pool: PostgresPool { context.pool }
+
+    /// Waits until the listeners are bound and returns their addresses.
+    public func listening() async -> Addresses {
+        await withCheckedContinuation { continuation in
+            addresses.withLock { state in
+                if let value = state.value { continuation.resume(returning: value) } else { state.waiting.append(continuation) }
+            }
+        }
+    }
+
+    private func announce(_ value: Addresses) {
+        let waiting = addresses.withLock { state in
+            state.value = value
+            defer { state.waiting.removeAll() }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume(returning: value) }
+    }
+
+    public func run() async throws {
+        let config = context.config
+        let logger = context.logger
+        let maxLine = config.maxLineLength
+        let depth = config.pipelineDepth
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: config.host, port: config.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineLength: maxLine)))
+                    return try NIOAsyncChannel<InboundLine, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: max(1, depth / 4), highWatermark: max(2, depth / 2))))
+                }
+            }
+        let http = MetricsHTTP(metrics: context.metrics, logger: logger)
+        var metricsServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+        if config.metricsPort >= 0 {
+            do {
+                metricsServer = try await http.bind(host: config.metricsHost, port: config.metricsPort)
+            } catch {
+                server.channel.close(promise: nil)
+                throw error
+            }
+        }
+        let bound = Addresses(host: config.host, port: server.channel.localAddress?.port ?? config.port,
+                              metricsPort: metricsServer?.channel.localAddress?.port)
+        logger.info("leadline listening", metadata: [
+            "host": "\(bound.host)", "port": "\(bound.port)",
+            "metrics_port": "\(bound.metricsPort.map(String.init) ?? "off")",
+            "max_connections": "\(config.maxConnections)", "pipeline_depth": "\(config.pipelineDepth)",
+            "pool_size": "\(config.poolSize)",
+        ])
+        announce(bound)
+
+        let context = self.context
+        let listener = self.listener
+        await withDiscardingTaskGroup { background in
+            background.addTask {
+                try? await BackgroundPasses(pool: context.pool, interval: config.tickInterval,
+                                            metrics: context.metrics, logger: logger).run()
+            }
+            background.addTask { await context.waiters.run(listener: listener, logger: logger) }
+            if let metricsServer { background.addTask { await http.run(metricsServer) } }
+
+            await withGracefulShutdownHandler {
+                do {
+                    try await server.executeThenClose { inbound in
+                        try await withThrowingDiscardingTaskGroup { connections in
+                            for try await connection in inbound {
+                                connections.addTask { await Session.serve(connection, context: context) }
+                            }
+                        }
+                    }
+                } catch {
+                    logger.error("protocol listener failed", metadata: ["error": "\(error)"])
+                }
+                logger.info("all connections closed")
+            } onGracefulShutdown: {
+                logger.info("shutting down: no new connections; finishing in-flight requests")
+                context.beginShutdown()
+                server.channel.close(promise: nil)
+                let deadline = Task {
+                    try await Task.sleep(for: .milliseconds(Int(config.shutdownGrace * 1000)))
+                    logger.warning("shutdown grace period over; closing the remaining connections")
+                    context.closeAllSessions()
+                }
+                context.setShutdownDeadline(deadline)
+            }
+            context.setShutdownDeadline(nil)
+            background.cancelAll()
+        }
+        listener.stop()
+        for _ in 0..<40 where !listener.isStopped { try? await Task.sleep(for: .milliseconds(25)) }
+        await context.pool.shutdown()
+        logger.info("leadline stopped")
+    }
+}
+
+/// What every session shares: settings, the pool, waiting claims, metrics, AUTH throttle,
+/// and the registry of open connections (for the connection limit and shutdown).
+final class ServerContext: Sendable {
+    let config: ServerConfig
+    let pool: PostgresPool
+    let metrics: ServerMetrics
+    let logger: Logger
+    let waiters: ClaimWaiters
+    let throttle: AuthThrottle
+    let claims: ClaimCoalescer
+    let dispositions: DisposeCoalescer
+
+    private struct Registry {
+        var sessions: [ObjectIdentifier: SessionHandle] = [:]
+        var shuttingDown = false
+    }
+
+    private let registry = Mutex(Registry())
+    private let shutdownDeadline = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Keeps the task that force-closes connections after the grace period; replacing it
+    /// (with nil once every connection is closed) cancels the previous one.
+    func setShutdownDeadline(_ task: Task<Void, any Error>?) {
+        shutdownDeadline.withLock { current in
+            current?.cancel()
+            current = task
+        }
+    }
+
+    init(config: ServerConfig, pool: PostgresPool, metrics: ServerMetrics, logger: Logger) {
+        self.config = config
+        self.pool = pool
+        self.metrics = metrics
+        self.logger = logger
+        waiters = ClaimWaiters(metrics: metrics)
+        claims = ClaimCoalescer(pool: pool, metrics: metrics, maxBatch: config.claimBatch, concurrency: config.claimConcurrency)
+        dispositions = DisposeCoalescer(pool: pool, maxBatch: config.disposeBatch, concurrency: max(1, config.poolSize / 2))
+        throttle = AuthThrottle(freeFailures: config.authFreeFailures, maxDelay: config.authMaxDelay)
+    }
+
+    var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
+
+    /// Why a connection may not start.
+    enum Admission { case admitted, tooMany, shuttingDown }
+
+    /// Counts a new connection in, unless the server is full or stopping.
+    func admit(_ handle: SessionHandle) -> Admission {
+        let result: Admission = registry.withLock { r in
+            if r.shuttingDown { return .shuttingDown }
+            if r.sessions.count >= config.maxConnections { return .tooMany }
+            r.sessions[ObjectIdentifier(handle)] = handle
+            return .admitted
+        }
+        if result == .admitted {
+            metrics.connectionsAccepted.increment()
+            metrics.connectionsOpen.increment()
+        } else {
+            metrics.connectionsRefused.increment()
+        }
+        return result
+    }
+
+    func leave(_ handle: SessionHandle) {
+        let removed = registry.withLock { $0.sessions.removeValue(forKey: ObjectIdentifier(handle)) != nil }
+        if removed { metrics.connectionsOpen.decrement() }
+    }
+
+    /// Shutdown begins: waiting CLAIMs end, every session stops reading and closes once its
+    /// running request is answered.
+    func beginShutdown() {
+        let sessions = registry.withLock { r in
+            r.shuttingDown = true
+            return Array(r.sessions.values)
+        }
+        waiters.shutdown()
+        for session in sessions { session.beginShutdown() }
+    }
+
+    /// The grace period is over: close whatever is still open.
+    func closeAllSessions() {
+        let sessions = registry.withLock { Array($0.sessions.values) }
+        for session in sessions { session.channel.close(promise: nil) }
+    }
+}
+
+/// Slows down guessing: after `freeFailures` failed AUTHs from one address, each further
+/// AUTH from it waits 0.25 s, 0.5 s, 1 s, … up to `maxDelay` before it is checked. A
+/// success clears the address; failures are forgotten after 15 quiet minutes.
+final class AuthThrottle: Sendable {
+    private let freeFailures: Int
+    private let maxDelay: Double
+    private let failures = Mutex<[String: (count: Int, last: ContinuousClock.Instant)]>([:])
+
+    init(freeFailures: Int, maxDelay: Double) {
+        self.freeFailures = freeFailures
+        self.maxDelay = maxDelay
+    }
+
+    /// How long to wait before checking an AUTH from `address`.
+    func delay(for address: String) -> Duration {
+        let count = failures.withLock { table -> Int in
+            guard let entry = table[address] else { return 0 }
+            if ContinuousClock.now - entry.last > .seconds(900) {
+                table[address] = nil
+                return 0
+            }
+            return entry.count
+        }
+        let over = count - freeFailures
+        guard over >= 0 else { return .zero }
+        let seconds = min(maxDelay, 0.25 * pow(2, Double(min(over, 20))))
+        return .milliseconds(Int(seconds * 1000))
+    }
+
+    func failed(_ address: String) {
+        failures.withLock { table in
+            if table.count > 50_000 {
+                let now = ContinuousClock.now
+                table = table.filter { now - $0.value.last < .seconds(900) }
+            }
+            table[address] = ((table[address]?.count ?? 0) + 1, ContinuousClock.now)
+        }
+    }
+
+    func succeeded(_ address: String) {
+        _ = failures.withLock { $0.removeValue(forKey: address) }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import LeadCore
+import LeadProtocol
+import LeadStore
+import Postgres
+
+// The verbs that record what happened on a call and around it: DISPOSE, CONVERT, NOTE,
+// ESCALATE, ESCALATIONS, LEAD ADD, LEAD SHOW, and CANCEL for team leads. The rules live in
+// LeadCore and LeadStore's CallDesk; here arguments are read in synopsis order (so the
+// first malformed one is the BAD_ARG) and results become reply lines.
+extension Verbs {
+    /// DISPOSE lead= lease= code= [note=] [at=] [reason=] [idem=]
+    func dispose(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let lease = try id(request, "lease")
+        let code = try request.enumValue("code", as: Disposition.self)
+        let note = try request.optionalString("note")
+        let at = try request.optionalTime("at")
+        let reason = try request.optionalEnumValue("reason", as: NonConversionReason.self)
+        let idem = try request.optionalString("idem")
+        let result: DispositionResult
+        do {
+            if idem == nil && context.config.disposeBatch > 1 {
+                // Batched with concurrent DISPOSEs: one pipelined transaction (DisposeCoalescer).
+                result = try await context.dispositions.dispose(
+                    DisposeRequest(lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at, reason: reason))
+            } else {
+                result = try await db { c in
+                    try CallDesk().dispose(c, lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at,
+                                           reason: reason, requestID: idem, now: Date())
+                }
+            }
+        } catch {
+            throw leaseRefusal(error)
+        }
+        context.metrics.disposed(code: code.rawValue)
+        session.logger.info("disposed", metadata: ["lead": "\(lead)", "code": "\(code.rawValue)", "state": "\(result.state)"])
+        var fields = [Field("lead", Int(lead)), Field("code", result.disposition), Field("state", result.state)]
+        if let next = result.nextAt { fields.append(Field("next_at", next)) }
+        if let outcome = result.outcome { fields.append(Field("outcome", outcome)) }
+        return .ok(tag: request.tag, fields: fields)
+    }
+
+    /// CONVERT lead= lease= [idem=] [consent=] … [note=]: an order after the SOP pre-checks.
+    func convert(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let lease = try id(request, "lease")
+        let idem = try request.optionalString("idem")
+        var order = ConversionRequest()
+        order.consent = try request.optionalBool("consent")
+        order.priceConfirmed = try request.optionalBool("price_confirmed")
+        order.category = try request.optionalString("category")
+        order.brand = try request.optionalString("brand")
+        order.model = try request.optionalString("model")
+        order.variant = try request.optionalString("variant")
+        order.conditions = try request.optionalList("conditions")
+        order.pincode = try request.optionalString("pincode")
+        order.address = try request.optionalString("address")
+        order.landmark = try request.optionalString("landmark")
+        order.slot = try request.optionalTime("slot")
+        order.paymentMethod = try request.optionalEnumValue("payment", as: PaymentMethod.self)
+        order.paymentRef = try request.optionalString("payment_ref")
+        let price = try request.optionalInt("price").map(Int64.init)
+        let note = try request.optionalString("note")
+        let conversion = order
+        let result: OrderResult
+        do {
+            result = try await db { c in
+                try CallDesk().convert(c, lead: lead, agent: me.id, lease: lease, requestID: idem, request: conversion,
+                                       price: price, note: note, now: Date())
+            }
+        } catch {
+            throw leaseRefusal(error)
+        }
+        context.metrics.conversions.increment()
+        context.metrics.disposed(code: Disposition.createOrder.rawValue)
+        session.logger.info("converted", metadata: ["lead": "\(lead)", "order": "\(result.order)"])
+        return .ok(tag: request.tag, fields: [
+            Field("lead", Int(lead)), Field("order", Int(result.order)), Field("status", result.status),
+            Field("state", "closed"), Field("outcome", "create_order"),
+        ])
+    }
+
+    /// NOTE lead= [text=] [idem=]
+    func note(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let text = try request.optionalString("text")
+        let idem = try request.optionalString("idem")
+        let result = try await db { c in
+            try CallDesk().addNote(c, lead: lead, agent: me.id, text: text, requestID: idem, now: Date())
+        }
+        return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("event", Int(result.event))])
+    }
+
+    /// ESCALATE lead= to= summary= ask= [idem=]
+    func escalate(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let target = try request.enumValue("to", as: EscalationTarget.self)
+        let summary = try request.string("summary")
+        let ask = try request.string("ask")
+        let idem = try request.optionalString("idem")
+        let escalation = try await db { c in
+            try CallDesk().escalate(c, lead: lead, agent: me.id, to: target, summary: summary, ask: ask, requestID: idem, now: Date())
+        }
+        session.logger.info("escalated", metadata: ["lead": "\(lead)", "to": "\(target.rawValue)", "escalation": "\(escalation.id)"])
+        return .ok(tag: request.tag, fields: [
+            Field("lead", Int(lead)), Field("escalation", Int(escalation.id)), Field("to", escalation.target),
+            Field("status", escalation.status),
+        ])
+    }
+
+    /// ESCALATIONS [to=] [status=] [lead=]: the team's escalations (admins: all teams).
+    func escalations(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let target = try request.optionalEnumValue("to", as: EscalationTarget.self)
+        let status = try request.optionalEnumValue("status", as: EscalationStatus.self)
+        let lead = try optionalID(request, "lead")
+        let team: Int64? = session.isAdmin ? nil : me.teamID
+        let list = try await db { c in
+            try CallDesk().escalations(c, team: team, target: target, status: status, lead: lead, limit: 500)
+        }
+        let rows = list.map { wireFields($0.fields) }
+        return .rows(tag: request.tag, rows: rows)
+    }
+
+    /// LEAD ADD phone= name= … team= [created_at=] [conditions=] [campaign=] [language=] [idem=]
+    func leadAdd(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        var draft = LeadIntake.Draft()
+        draft.phone = try request.string("phone")
+        draft.name = try request.string("name")
+        draft.city = try request.string("city")
+        draft.pincode = try request.string("pincode")
+        draft.category = try request.string("category")
+        draft.brand = try request.string("brand")
+        draft.model = try request.string("model")
+        draft.variant = try request.string("variant")
+        draft.price = try request.string("price")
+        draft.source = try request.string("source")
+        draft.team = try request.string("team")
+        let createdAt = try request.optionalTime("created_at")
+        draft.conditions = try request.optionalList("conditions") ?? []
+        draft.campaign = try request.optionalString("campaign")
+        draft.language = try request.optionalString("language")
+        let idem = try request.optionalString("idem")
+        if case .failure(let rejection) = LeadIntake.validate(draft) { throw rejection.refusal }
+        let team = (draft.team ?? "").trimmingCharacters(in: Note.blankCharacters)
+        let mayAddAnywhere = session.isAdmin
+        let ownTeam = me.team
+        let finalDraft = draft
+        let added = try await db { c in
+            if !mayAddAnywhere, team != ownTeam {
+                // NOT_FOUND before DENIED (docs/PROTOCOL.md, LEAD ADD errors).
+                guard try !c.query("SELECT 1 FROM teams WHERE name = $1::text", [team], prepared: true).isEmpty else {
+                    throw Refusal(.notFound, "team: no team \(team)")
+                }
+                throw Refusal(.denied, "team: you add leads to your own team (\(ownTeam))")
+            }
+            return try LeadIntakeStore().add(c, draft: finalDraft, createdAt: createdAt, now: Date(), agent: me.id, requestID: idem)
+        }
+        session.logger.info("lead added", metadata: [
+            "lead": "\(added.lead)", "created": "\(added.created)", "team": "\(team)",
+            "phone": "\(LeadIntake.maskPhone(draft.phone ?? ""))",
+        ])
+        return .ok(tag: request.tag, fields: [
+            Field("lead", Int(added.lead)), Field("created", added.created), Field("high_end", added.highEnd),
+            Field("state", added.state),
+        ])
+    }
+
+    /// LEAD SHOW lead= [events=]: the lead's fields and its most recent history, oldest first.
+    func leadShow(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let limit = try request.optionalInt("events", range: 1...1000) ?? 100
+        let admin = session.isAdmin
+        let history = try await db { c in
+            let history = try CallDesk().leadHistory(c, lead: lead, now: Date(), events: limit)
+            guard admin || history.teamID == me.teamID else {
+                throw Refusal(.denied, "lead \(lead) belongs to another team")
+            }
+            return history
+        }
+        return .rows(tag: request.tag, fields: wireFields(history.fields), rows: history.events.map { wireFields($0.fields) })
+    }
+
+    /// CANCEL order= reason=: team leads (own team) and admins.
+    func cancel(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let order = try id(request, "order")
+        let reason = try request.string("reason")
+        let result = try await db { c in
+            try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, now: Date())
+        }
+        session.logger.info("order cancelled", metadata: ["order": "\(order)", "lead": "\(result.lead)"])
+        return .ok(tag: request.tag, fields: [Field("order", Int(order)), Field("lead", Int(result.lead)), Field("status", result.status)])
+    }
+}

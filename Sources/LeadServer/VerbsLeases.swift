@@ -1,0 +1,187 @@
+import Foundation
+import LeadCore
+import LeadProtocol
+import LeadStore
+import Postgres
+
+/// The outcome of one claim attempt.
+enum ClaimAttempt: Sendable {
+    case claimed(ClaimedLead)
+    case empty
+    case refused(Refusal)
+}
+
+// The agent's lease verbs: CLAIM (with waiting), TOUCH, RELEASE, MINE.
+extension Verbs {
+    /// CLAIM [wait=] [view=]: the next lead in claim order under a new lease; with wait>0,
+    /// waits for one (woken by LISTEN `leadline_ready`, polling as a fallback).
+    func claim(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let wait = try request.optionalInt("wait", range: 0...context.config.maxClaimWait) ?? 0
+        let view = try claimView(request)
+        if view == .highEnd {
+            let allowed = try await db { c in try LeadQueue().mayTakeHighEnd(c, agent: me.id) }
+            guard allowed else {
+                throw Refusal(.denied, "view=high_end: High-End leads go to senior agents; your team does not give them to juniors")
+            }
+        }
+        let started = ContinuousClock.now
+        guard wait > 0 else {
+            return try claimReply(try await attempt(agent: me.id, team: me.teamID, view: view), request: request, wait: 0, session: session)
+        }
+
+        // Registered before the first attempt, so a lead that becomes ready meanwhile is not missed.
+        let waiters = context.waiters
+        let registration = waiters.register(agent: me.id, team: me.teamID)
+        var claimedLead: Int64?
+        defer {
+            waiters.unregister(registration.id, claimed: claimedLead)
+            session.handle.setClaimWake(nil)
+        }
+        let first = try await attempt(agent: me.id, team: me.teamID, view: view)
+        if case .empty = first {} else {
+            return try claimReply(first, request: request, wait: wait, session: session)
+        }
+        guard session.handle.setClaimWake(registration.continuation) else {
+            return try claimReply(.empty, request: request, wait: wait, session: session)
+        }
+        waiters.markIdle(registration.id)
+
+        let deadline = started + .seconds(wait)
+        let poll = context.config.claimPoll
+        let wakes = registration.wakes
+        let wake = registration.continuation
+        let outcome: ClaimAttempt = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The fallback poll (jittered so waiters spread out), then the deadline.
+                while !Task.isCancelled {
+                    let remaining = deadline - ContinuousClock.now
+                    if remaining <= .zero { break }
+                    let next = Duration.milliseconds(Int(max(0.05, poll) * Double.random(in: 0.75...1.25) * 1000))
+                    do { try await Task.sleep(for: min(next, remaining)) } catch { return }
+                    if ContinuousClock.now < deadline { wake.yield(.poll) }
+                }
+                wake.yield(.deadline)
+            }
+            defer { group.cancelAll() }
+            for await reason in wakes {
+                switch reason {
+                case .deadline, .connectionClosed:
+                    return .empty
+                case .shutdown:
+                    throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+                case .poll, .ready:
+                    if case .ready = reason {
+                        waiters.markBusy(registration.id, actingOnHint: true)
+                    } else {
+                        waiters.markBusy(registration.id, actingOnHint: false)
+                    }
+                    let result = try await attempt(agent: me.id, team: me.teamID, view: view)
+                    switch result {
+                    case .claimed(let claimed):
+                        if case .ready(let lead, let tried) = reason, lead.leadID != claimed.id { waiters.notify(lead, tried: tried) }
+                        return result
+                    case .refused:
+                        if case .ready(let lead, let tried) = reason { waiters.notify(lead, tried: tried) }
+                        return result
+                    case .empty:
+                        if case .ready(let lead, let tried) = reason { waiters.notify(lead, tried: tried) }
+                        waiters.markIdle(registration.id)
+                    }
+                }
+            }
+            return .empty
+        }
+        if case .claimed(let lead) = outcome {
+            claimedLead = lead.id
+            context.metrics.claimWait.record(ContinuousClock.now - started)
+        }
+        return try claimReply(outcome, request: request, wait: wait, session: session)
+    }
+
+    /// `view=` of CLAIM: one of the three claim tiers (not `all`).
+    private func claimView(_ request: Request) throws -> View? {
+        guard let raw = try request.optionalString("view") else { return nil }
+        guard let view = View(rawValue: raw), view.tier != nil else {
+            throw request.badArg("view", "expected one of high_end, not_called, callback")
+        }
+        return view
+    }
+
+    /// One claim: through the coalescer (batched with concurrent claims of the team) or,
+    /// with `claim_batch = 1`, one claim statement on a pooled connection.
+    func attempt(agent: Int64, team: Int64, view: View?) async throws -> ClaimAttempt {
+        if context.config.claimBatch > 1 {
+            return try await context.claims.claim(agent: agent, team: team, view: view)
+        }
+        let metrics = context.metrics
+        return try await db { c in
+            let start = ContinuousClock.now
+            let result = try LeadQueue().claim(c, agent: agent, now: Date(), view: view)
+            metrics.claimLatency.record(ContinuousClock.now - start)
+            switch result {
+            case .claimed(let lead):
+                return .claimed(lead)
+            case .empty:
+                return .empty
+            case .refused(let refusal):
+                return .refused(refusal)
+            }
+        }
+    }
+
+    private func claimReply(_ attempt: ClaimAttempt, request: Request, wait: Int, session: SessionContext) throws -> Reply {
+        switch attempt {
+        case .claimed(let lead):
+            context.metrics.claimed(view: lead.view)
+            session.logger.info("claimed", metadata: ["lead": "\(lead.id)", "lease": "\(lead.lease)", "view": "\(lead.view)"])
+            // docs/PROTOCOL.md §11: lead, lease, view and due first, then the lead fields.
+            let head = [Field("lead", Int(lead.id)), Field("lease", Int(lead.lease)), Field("view", lead.view),
+                        Field("due", lead.leaseExpiresAt)]
+            return .ok(tag: request.tag, fields: head + wireFields(lead.fields))
+        case .refused(let refusal):
+            throw refusal
+        case .empty:
+            if wait == 0 { throw Refusal(.empty, "no eligible lead now") }
+            throw Refusal(.empty, "no eligible lead within \(wait) s")
+        }
+    }
+
+    /// TOUCH lead= lease=: extends the lease to now plus the team's lease length.
+    func touch(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let lease = try id(request, "lease")
+        do {
+            let due = try await db { c in try LeadQueue().touch(c, lead: lead, agent: me.id, lease: lease, now: Date()) }
+            return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("lease", Int(lease)), Field("due", due)])
+        } catch {
+            throw leaseRefusal(error)
+        }
+    }
+
+    /// RELEASE lead= lease= [note=]: gives the lead back to its queue, unchanged.
+    func release(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let lead = try id(request, "lead")
+        let lease = try id(request, "lease")
+        let note = try request.optionalString("note")
+        do {
+            let released = try await db { c in
+                try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, now: Date())
+            }
+            session.logger.info("released", metadata: ["lead": "\(lead)", "lease": "\(lease)"])
+            return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("state", released.state)])
+        } catch {
+            throw leaseRefusal(error)
+        }
+    }
+
+    /// MINE: the leads this agent holds, soonest lease expiry first (how a reconnecting
+    /// agent recovers its leases).
+    func mine(_ request: Request, session: SessionContext) async throws -> Reply {
+        let me = session.agent
+        let cards = try await db { c in try LeadCards().held(c, by: me.id, now: Date()) }
+        return .rows(tag: request.tag, rows: cards.map { wireFields($0.heldFields) })
+    }
+}

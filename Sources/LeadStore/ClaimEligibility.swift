@@ -1,0 +1,10 @@
+import Postgres
+
+extension LeadQueue {
+    /// Whether `agent` may be handed High-End leads (`CLAIM view=high_end` is DENIED
+    /// otherwise): senior agents, team leads and admins always; plain agents only when
+    /// their team allows it.
+    public func mayTakeHighEnd(_ c: PostgresConnection, agent: Int64) throws -> Bool {
+        try c.query(SQLFiles.query("high_end_allowed"), [agent], prepared: true).first?.bool("allowed") ?? false
+    }
+}

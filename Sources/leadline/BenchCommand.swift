@@ -1,0 +1,231 @@
+import ArgumentParser
+import Foundation
+import LeadBench
+import NIOPosix
+import Postgres
+
+/// `leadline bench …`: the load generator and its baselines (BENCHMARKS.md has the figures).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: the sales-floor load over the protocol, pgbench on the same SQL, wake-ups, idle connections.",
+        discussion: """
+            Run against a seeded database (`leadline seed --leads 1000000`); scripts/bench.sh sets one up and
+            runs everything. Each run copies the seeded database (CREATE DATABASE … TEMPLATE) so every run
+            starts from the same data, and starts its own `leadline serve` (this binary) on 127.0.0.1.
+            The database must be given as a libpq keyword conninfo (host=… dbname=…), or --data-dir.
+            """,
+        subcommands: [BenchFloor.self, BenchPgbench.self, BenchCompare.self, BenchWakeup.self, BenchIdle.self])
+}
+
+/// Options every bench command shares.
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Seconds of each measured run.") var seconds = 60
+    @Option(help: "leadline serve instances sharing the database (agents are spread round-robin).") var instances = 1
+    @Option(name: .customLong("pool-size"), help: "Database pool of each leadline serve instance.") var poolSize = 8
+    @Option(name: .customLong("base-port"), help: "Port of the first leadline serve instance.") var basePort = 17878
+    @Option(name: .customLong("serve-arg"), parsing: .singleValue, help: "An extra flag for leadline serve (repeatable).")
+    var serveArgs: [String] = []
+    @Option(name: .customLong("log-dir"), help: "Server logs, pgbench scripts and logs.") var logDir = "/tmp/leadline-bench"
+    @Flag(name: .customLong("no-fresh"), help: "Run on the seeded database itself instead of a fresh copy per run.")
+    var noFresh = false
+
+    func runs(_ conninfo: String) -> BenchRuns {
+        var serve = ServeSettings()
+        serve.instances = instances
+        serve.poolSize = poolSize
+        serve.basePort = basePort
+        serve.extra = serveArgs
+        serve.logDirectory = logDir
+        return BenchRuns(database: BenchDatabase(conninfo: conninfo), serve: serve, seconds: seconds, fresh: !noFresh)
+    }
+}
+
+/// Parses `1,8,64`.
+func counts(_ text: String) throws -> [Int] {
+    let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("expected a list of positive counts, like 1,8,64") }
+    return values
+}
+
+struct BenchFloor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "floor",
+        abstract: "N agent connections loop CLAIM → DISPOSE/CONVERT over the protocol; cycles/s, claim latency, server CPU/RSS, overlap check.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Agent counts to run, one run each (e.g. 1,8,64,256,1000).") var agents = "256"
+
+    func run() async throws {
+        raiseOpenFileLimit()
+        let list = try counts(agents)
+        let failed = try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            var failed = false
+            for n in list {
+                let result = try await bench.runs(conninfo).floor(agents: n)
+                BenchLog.say(result.line)
+                if !result.check.passed { failed = true }
+            }
+            return failed
+        }
+        if failed { throw CommandFailure("the correctness check failed") }
+    }
+}
+
+struct BenchPgbench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pgbench",
+        abstract: "pgbench running the service's claim.sql and dispose.sql as one custom script, same data and server.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "pgbench client counts (e.g. 1,8,32,64,128).") var clients = "8"
+    @Flag(help: "Print the generated pgbench script and exit.") var printScript = false
+
+    func run() async throws {
+        if printScript {
+            print(PgbenchScript.script(), terminator: "")
+            return
+        }
+        let list = try counts(clients)
+        try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            for n in list {
+                let (r, check) = try await bench.runs(conninfo).pgbench(clients: n)
+                BenchLog.say(String(format: "pgbench clients=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s cycle %@ failed=%d aborted=%@ %@",
+                                    n, r.rate, r.firstRate, r.lastRate, r.latency.text, r.failed, r.aborted ? "yes" : "no", check.description))
+                if r.aborted { BenchLog.say(String(r.output.suffix(1500))) }
+            }
+        }
+    }
+}
+
+struct BenchCompare: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Per N: the floor through leadline, then pgbench with N clients, each on a fresh copy; prints leadline / pgbench.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Agent / client counts.") var agents = "1,8,64,256,1000"
+    @Option(name: .customLong("pgbench-only"), help: "Extra pgbench-only client counts (for its best point).") var pgbenchOnly = ""
+
+    func run() async throws {
+        raiseOpenFileLimit()
+        let list = try counts(agents)
+        let extra = pgbenchOnly.isEmpty ? [] : try counts(pgbenchOnly)
+        let failed = try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            let runs = bench.runs(conninfo)
+            var rows: [String] = []
+            var failed = false
+            var best = 0.0
+            for n in list {
+                let floor = try await runs.floor(agents: n)
+                BenchLog.say(floor.line)
+                let (pg, pgCheck) = try await runs.pgbench(clients: n)
+                BenchLog.say(String(format: "pgbench clients=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s cycle %@ failed=%d aborted=%@ %@",
+                                    n, pg.rate, pg.firstRate, pg.lastRate, pg.latency.text, pg.failed, pg.aborted ? "yes" : "no", pgCheck.description))
+                if n <= 128 { best = max(best, pg.rate) }
+                if !floor.check.passed { failed = true }
+                rows.append(String(format: "| %d | %.0f (%.0f → %.0f) | %.2f / %.2f / %.2f | %d | %.2f | %.0f | %.0f (%.0f → %.0f) | %.1f | **%.2f** |",
+                                   n, floor.load.rate, floor.load.firstRate, floor.load.lastRate, floor.load.claims.p50, floor.load.claims.p99,
+                                   floor.load.claims.p999, floor.load.errorCount, floor.serverCores, Double(floor.serverPeakRSS) / 1_048_576,
+                                   pg.rate, pg.firstRate, pg.lastRate, pg.latency.p99, pg.rate > 0 ? floor.load.rate / pg.rate : 0))
+            }
+            for n in extra {
+                let (pg, pgCheck) = try await runs.pgbench(clients: n)
+                BenchLog.say(String(format: "pgbench clients=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s cycle %@ failed=%d aborted=%@ %@",
+                                    n, pg.rate, pg.firstRate, pg.lastRate, pg.latency.text, pg.failed, pg.aborted ? "yes" : "no", pgCheck.description))
+                if n <= 128 { best = max(best, pg.rate) }
+                rows.append(String(format: "| %d | – | – | – | – | – | %.0f (%.0f → %.0f) | %.1f | – |", n, pg.rate, pg.firstRate, pg.lastRate, pg.latency.p99))
+            }
+            BenchLog.say("")
+            BenchLog.say("| N | leadline cycles/s (first 10 s → last 10 s) | claim p50 / p99 / p99.9 ms | errors | server CPU (cores) | server peak RSS MB | pgbench cycles/s (first → last) | pgbench cycle p99 ms | leadline / pgbench |")
+            BenchLog.say("|---|---|---|---|---|---|---|---|---|")
+            for r in rows { BenchLog.say(r) }
+            BenchLog.say(String(format: "pgbench best (1–128 clients) = %.0f cycles/s", best))
+            return failed
+        }
+        if failed { throw CommandFailure("the correctness check failed") }
+    }
+}
+
+struct BenchWakeup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wakeup",
+        abstract: "Agents wait in CLAIM wait=; another client ingests leads one at a time; insert → held latency.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Leads inserted, one at a time.") var inserts = 1000
+    @Option(help: "Agents waiting.") var waiters = 8
+
+    func run() async throws {
+        try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            try BenchDatabase(conninfo: conninfo).settle()
+            try FileManager.default.createDirectory(atPath: bench.logDir, withIntermediateDirectories: true)
+            let server = try await ServeInstance.start(executable: currentExecutable(), conninfo: conninfo, port: bench.basePort,
+                                                       poolSize: bench.poolSize, extra: bench.serveArgs, logPath: bench.logDir + "/serve-wakeup.log")
+            do {
+                let (latency, missed) = try await WakeupBench(conninfo: conninfo, port: server.port, waiters: waiters, inserts: inserts).run()
+                BenchLog.say("wakeup inserts=\(inserts) waiters=\(waiters) \(latency.text) missed=\(missed)")
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+        }
+    }
+}
+
+struct BenchIdle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "idle",
+        abstract: "Opens N authenticated idle connections to one leadline serve; its RSS and the cost per connection.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Idle connections.") var connections = 10_000
+    @Option(help: "Seconds to hold them before reading RSS.") var hold = 10
+
+    func run() async throws {
+        let limit = raiseOpenFileLimit()
+        guard limit > connections + 100 else { throw CommandFailure("ulimit -n is \(limit); raise the hard limit above \(connections + 100)") }
+        try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            try BenchDatabase(conninfo: conninfo).settle()
+            let agents: [BenchAgent] = try {
+                let c = try PostgresConnection(conninfo: conninfo)
+                defer { c.close() }
+                return try BenchDatabase.prepareAgents(c, count: 100)
+            }()
+            try FileManager.default.createDirectory(atPath: bench.logDir, withIntermediateDirectories: true)
+            let server = try await ServeInstance.start(executable: currentExecutable(), conninfo: conninfo, port: bench.basePort,
+                                                       poolSize: bench.poolSize, extra: bench.serveArgs, logPath: bench.logDir + "/serve-idle.log")
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+            do {
+                // Warm up: one connection, so the baseline includes the runtime's first allocations.
+                let warm = try await IdleBench(port: server.port, count: 1, agents: agents).open(group: group)
+                try await Task.sleep(for: .seconds(2))
+                let before = server.sample
+                let started = ContinuousClock.now
+                let channels = try await IdleBench(port: server.port, count: connections, agents: agents).open(group: group)
+                let opened = ContinuousClock.now - started
+                try await Task.sleep(for: .seconds(hold))
+                let after = server.sample
+                let rss = after?.rss ?? 0
+                let base = before?.rss ?? 0
+                BenchLog.say(String(format: "idle connections=%d opened_in=%.1fs rss_before=%.1fMB rss=%.1fMB peak=%.1fMB per_connection=%.1fKB",
+                                    channels.count, Double(opened.components.seconds) + Double(opened.components.attoseconds) / 1e18,
+                                    Double(base) / 1_048_576, Double(rss) / 1_048_576, Double(after?.peakRSS ?? 0) / 1_048_576,
+                                    Double(rss - base) / Double(max(1, channels.count)) / 1024))
+                for c in channels + warm { c.close(promise: nil) }
+            } catch {
+                await server.stop()
+                try? await group.shutdownGracefully()
+                throw error
+            }
+            await server.stop()
+            try? await group.shutdownGracefully()
+        }
+    }
+}

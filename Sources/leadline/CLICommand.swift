@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import LeadProtocol
+import LeadServer
+
+struct CLICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cli",
+        abstract: "Talk to a Leadline server: interactively (like redis-cli), or run one command and exit.",
+        discussion: """
+            Interactive: prints the server's HELLO, then reads request lines at a prompt and prints \
+            every reply line (multi-row replies in full). `help` lists the verbs, `history` the lines \
+            sent, `quit` leaves. With --agent and --token it logs in first.
+
+            One command: `leadline cli --agent asha --token T -- CLAIM wait=5` or `-c "CLAIM wait=5"`. \
+            The exit status is 1 when the reply is ERR (or AUTH fails), 2 when the server cannot be reached.
+            """)
+
+    @Option(help: "Server address (default $LEADLINE_HOST or 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Server port (default $LEADLINE_PORT or 7878).")
+    var port: Int?
+
+    @Option(help: "Log in as this agent first (default $LEADLINE_AGENT).")
+    var agent: String?
+
+    @Option(help: "The agent's token (default $LEADLINE_TOKEN).")
+    var token: String?
+
+    @Option(name: .short, help: "Run this one request line and exit.")
+    var command: String?
+
+    @Option(help: "Seconds to wait for a reply (a CLAIM's wait= is added).")
+    var timeout: Double = 15
+
+    @Argument(parsing: .postTerminator, help: "A request to run, after `--` (e.g. -- CLAIM wait=5).")
+    var words: [String] = []
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let host = host ?? environment["LEADLINE_HOST"] ?? "127.0.0.1"
+        let port = port ?? environment["LEADLINE_PORT"].flatMap { Int($0) } ?? 7878
+        let agent = agent ?? environment["LEADLINE_AGENT"]
+        let token = token ?? environment["LEADLINE_TOKEN"]
+        let oneShot = command ?? (words.isEmpty ? nil : words.joined(separator: " "))
+
+        let client: ProtocolClient
+        do {
+            client = try await ProtocolClient.connect(host: host, port: port)
+        } catch {
+            Self.fail("cannot connect to \(host):\(port): \(error)")
+            throw ExitCode(2)
+        }
+        guard let hello = try await client.line(timeout: .seconds(timeout)) else {
+            Self.fail("the server closed the connection")
+            throw ExitCode(2)
+        }
+        if oneShot == nil { print(hello) }
+        if ProtocolClient.errorCode(hello) != nil {
+            if oneShot != nil { Self.fail(hello) }
+            throw ExitCode(1)
+        }
+        if let agent {
+            guard let token else {
+                Self.fail("--agent needs --token (or LEADLINE_TOKEN)")
+                throw ExitCode(1)
+            }
+            let reply = try await client.call(Request(verb: "AUTH", args: [Field("agent", agent), Field("token", token)]).encode()
+                                                .trimmingCharacters(in: .newlines), timeout: .seconds(timeout))
+            if oneShot == nil || reply.contains(where: { ProtocolClient.errorCode($0) != nil }) {
+                reply.forEach { print($0) }
+            }
+            if reply.contains(where: { ProtocolClient.errorCode($0) != nil }) { throw ExitCode(1) }
+        }
+        if let oneShot {
+            let lines = try await exchange(client, oneShot)
+            lines.forEach { print($0) }
+            await client.close()
+            if lines.isEmpty || lines.contains(where: { ProtocolClient.errorCode($0) != nil }) { throw ExitCode(1) }
+            return
+        }
+        try await interactive(client)
+        await client.close()
+    }
+
+    /// Sends one line and reads its reply; the read waits as long as a CLAIM may.
+    private func exchange(_ client: ProtocolClient, _ line: String) async throws -> [String] {
+        var wait = 0.0
+        if case .success(let request) = RequestParser.parse(line), request.verb == "CLAIM", let w = request["wait"] {
+            wait = Double(w) ?? 0
+        }
+        do {
+            return try await client.call(line, timeout: .milliseconds(Int((timeout + wait) * 1000)))
+        } catch ProtocolClient.Failure.closed {
+            return []
+        }
+    }
+
+    private func interactive(_ client: ProtocolClient) async throws {
+        let tty = isatty(STDIN_FILENO) == 1
+        var history: [String] = []
+        let input = Self.stdinLines()
+        var iterator = input.makeAsyncIterator()
+        while true {
+            if tty {
+                print("leadline> ", terminator: "")
+                fflush(nil)
+            }
+            guard let raw = await iterator.next() else { break }
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            switch line.lowercased() {
+            case "help", "?":
+                Self.printHelp()
+                continue
+            case "history":
+                for (i, entry) in history.enumerated() { print(String(format: "%4d  %@", i + 1, entry)) }
+                continue
+            case "exit", "quit":
+                _ = try? await exchange(client, "QUIT")
+                return
+            default:
+                break
+            }
+            history.append(line)
+            let reply = try await exchange(client, line)
+            reply.forEach { print($0) }
+            if client.isClosedByServer || reply.isEmpty {
+                print("(connection closed by the server)")
+                return
+            }
+        }
+        _ = try? await exchange(client, "QUIT")
+    }
+
+    /// Standard input, line by line, read on a thread of its own (never on the Swift
+    /// concurrency pool, which the client's replies need).
+    static func stdinLines() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+            continuation.finish()
+        }
+        thread.name = "leadline-cli-stdin"
+        thread.start()
+        return stream
+    }
+
+    static func printHelp() {
+        print("verbs (level: none < agent < team_lead < admin):")
+        for spec in VerbCatalogue.all {
+            print("  " + spec.usage.padding(toLength: max(spec.usage.count, 44), withPad: " ", startingAt: 0)
+                  + "  [\(spec.role.rawValue)] " + spec.summary)
+        }
+        print("cli: help, history, quit. Values with spaces go in quotes: NOTE lead=7 text=\"call after 6\"")
+    }
+
+    static func fail(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}

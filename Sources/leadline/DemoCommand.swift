@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import LeadServer
+import LeadStore
+import Logging
+import Postgres
+import ServiceLifecycle
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Serve a demo floor: seeds teams, agents and leads into an empty database, prints the tokens, serves.",
+        discussion: """
+            Like `serve` (same settings), but first loads demo data (teams north/south/west, agents \
+            <team>-lead, -senior1, -senior2, -agent1..3, and admin) when the database has no agents, \
+            and prints every agent's token. With the embedded cluster (default data dir ./.leadline-demo) \
+            an existing demo database gets fresh tokens for its demo agents instead, so the printed \
+            tokens always work.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "How many leads to seed.")
+    var leads: Int = 2000
+
+    func run() async throws {
+        guard leads >= 0 else { throw ValidationError("--leads must be ≥ 0") }
+        let (config, extras) = try server.resolve()
+        let logger = bootstrapServerLogging(level: config.logLevel)
+        var options = database.applying(extras)
+        let embedded = options.resolvedURL == nil
+        if embedded, options.dataDir == nil, ProcessInfo.processInfo.environment["LEADLINE_DATA_DIR"] == nil {
+            options.dataDir = ".leadline-demo"
+        }
+        let count = leads
+        try await options.withDatabase(logger: logger) { conninfo in
+            let agents = try Self.prepare(conninfo: conninfo, leads: count, rotateExisting: embedded)
+            let server = LeadServer(config: config, conninfo: conninfo, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let bound = await server.listening()
+                Self.printWelcome(agents: agents, host: bound.host, port: bound.port, metricsPort: bound.metricsPort)
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    /// Seeds an empty database; in an existing embedded demo database, issues new tokens.
+    static func prepare(conninfo: String, leads: Int, rotateExisting: Bool) throws -> [DemoAgent] {
+        let c = try PostgresConnection(conninfo: conninfo)
+        defer { c.close() }
+        let existing = try c.query("SELECT count(*) AS n FROM agents").first?.int("n") ?? 0
+        if existing == 0 {
+            let report = try DemoData(leads: leads).load(into: c)
+            print("seeded \(report.leads) leads (\(report.callbacks) callbacks) in \(String(format: "%.1f", report.seconds)) s")
+            return report.agents.map { DemoAgent(name: $0.name, team: $0.team, role: $0.role, token: $0.token) }
+        }
+        guard rotateExisting else {
+            print("the database already has agents: not seeding; use your tokens (or `leadline agent token NAME`)")
+            return []
+        }
+        var agents: [DemoAgent] = []
+        let rows = try c.query("""
+            SELECT a.name, t.name AS team, a.role::text AS role FROM agents a JOIN teams t ON t.id = a.team_id
+            WHERE a.status <> 'disabled' ORDER BY t.name, a.name
+            """).rows
+        for row in rows {
+            guard let name = row["name"] else { continue }
+            let token = try AgentDirectory().rotateToken(c, name: name)
+            agents.append(DemoAgent(name: name, team: row["team"] ?? "", role: row["role"] ?? "", token: token))
+        }
+        print("demo database already seeded: issued fresh tokens")
+        return agents
+    }
+
+    static func printWelcome(agents: [DemoAgent], host: String, port: Int, metricsPort: Int?) {
+        for agent in agents {
+            print("agent=\(agent.name) team=\(agent.team) role=\(agent.role) token=\(agent.token)")
+        }
+        let sample = agents.first { $0.role == "senior" } ?? agents.first
+        print("")
+        print("try it:  nc \(host) \(port)        (or: leadline cli --port \(port) --agent \(sample?.name ?? "NAME") --token \(sample?.token ?? "TOKEN"))")
+        print("         AUTH agent=\(sample?.name ?? "NAME") token=\(sample?.token ?? "TOKEN")")
+        print("         CLAIM wait=5      then HELP, MINE, DISPOSE …, QUIT" + (metricsPort.map { "   metrics: http://\(host):\($0)/metrics" } ?? ""))
+        fflush(nil)
+    }
+}
+
+/// An agent of the demo floor with its token, as printed at start.
+struct DemoAgent {
+    let name: String
+    let team: String
+    let role: String
+    let token: String
+}

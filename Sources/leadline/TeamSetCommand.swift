@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import LeadCore
+import LeadStore
+import Postgres
+
+/// `leadline team set NAME …`: an operator's way to the team settings the floor verbs read
+/// (starred mode, the end-of-shift unstar, High Ends for juniors, the account manager), the
+/// same change as the protocol's `TEAM SET`, recorded in the audit without an agent.
+struct TeamSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Change a team's floor settings (prints them; with no option, just prints them).",
+        discussion: """
+            --starred-mode on: CLAIM hands out only starred leads (STAR releases them). \
+            --shift-end 18:00: every day at that time on the team's clock every open lead is \
+            unstarred by the server (none: never). --junior-high-ends on: plain agents take \
+            High-End leads. --account-manager AGENT: who gets failed payments (SIGNAL \
+            kind=payment_failed) when the lead has no owner on the floor (none: nobody).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The team.") var name: String
+    @Option(name: .customLong("starred-mode"), help: "on or off.") var starredMode: String?
+    @Option(name: .customLong("shift-end"), help: "HH:MM (24-hour, team time) or none.") var shiftEnd: String?
+    @Option(name: .customLong("junior-high-ends"), help: "on or off.") var juniorHighEnds: String?
+    @Option(name: .customLong("account-manager"), help: "An agent of the team, or none.") var accountManager: String?
+
+    /// `on`/`off` (also yes/no, true/false, 1/0).
+    static func flag(_ text: String?, _ option: String) throws -> Bool? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "on", "yes", "true", "1": return true
+        case "off", "no", "false", "0": return false
+        default: throw ValidationError("\(option): expected on or off")
+        }
+    }
+
+    func run() async throws {
+        var changes = TeamChanges()
+        changes.starredMode = try Self.flag(starredMode, "--starred-mode")
+        changes.juniorHighEnds = try Self.flag(juniorHighEnds, "--junior-high-ends")
+        if let shiftEnd {
+            let none = shiftEnd.isEmpty || shiftEnd.lowercased() == "none"
+            guard none || TeamChanges.shiftEnd(shiftEnd) != nil else {
+                throw ValidationError("--shift-end: expected HH:MM (24-hour, team time) or none")
+            }
+            changes.shiftEnd = .some(none ? nil : shiftEnd)
+        }
+        if let accountManager {
+            changes.accountManager = .some(accountManager.isEmpty || accountManager.lowercased() == "none" ? nil : accountManager)
+        }
+        let (team, wanted) = (name, changes)
+        let settings = try await database.withConnection(logger: commandLogger("leadline.team")) { c in
+            do {
+                return try FloorControl().setTeam(c, team: team, changes: wanted, by: .commandLine, now: Date())
+            } catch let refusal as Refusal {
+                throw CommandFailure(refusal.message)
+            }
+        }
+        print(settings.fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+    }
+}

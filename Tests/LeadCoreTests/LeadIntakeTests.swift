@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import LeadCore
+
+@Suite("Lead intake")
+struct LeadIntakeTests {
+    var complete: LeadIntake.Draft {
+        LeadIntake.Draft(
+            phone: "+91 98765-43210", name: " Asha K ", city: "Bengaluru", pincode: "560001",
+            category: "phone", brand: "Apple", model: "iPhone 14", variant: "128 GB",
+            price: "3850000", source: "google_ads", team: "blr",
+            campaign: "summer", conditions: ["screen:ok", " "], isHighEnd: true)
+    }
+
+    @Test(arguments: [
+        "9876543210", "+919876543210", "+91 98765 43210", "+91-98765-43210",
+        "919876543210", "09876543210", " 98765-43210 ", "91 9876 543 210",
+    ])
+    func indianMobilesNormalise(raw: String) throws {
+        #expect(try LeadIntake.normalizePhone(raw) == "+919876543210")
+    }
+
+    @Test(arguments: [
+        "5876543210",        // does not start 6–9
+        "+1 9876543210",     // another country
+        "98765 4321",        // 9 digits
+        "98765432101",       // 11 digits without a 0 prefix
+        "98765O3210",        // a letter O
+        "(987) 654-3210",    // brackets
+        "+910987654321",     // +91 then a leading 0
+        "९८७६५४३२१०",          // Devanagari digits
+        "+",
+    ])
+    func otherNumbersAreRefused(raw: String) {
+        #expect(refusal { try LeadIntake.normalizePhone(raw) }?.code == .badArg)
+    }
+
+    @Test func phonesAreMaskedForLogs() {
+        #expect(LeadIntake.maskPhone("+919876543210") == "+91******3210")
+        #expect(LeadIntake.maskPhone("98765 43210") == "+91******3210")
+        #expect(LeadIntake.maskPhone("garbage12") == "*******12")
+        #expect(!LeadIntake.maskPhone("12345").contains("123"))
+    }
+
+    @Test func aCompleteLeadIsAccepted() throws {
+        let intake = try LeadIntake.validate(complete).get()
+        #expect(intake.phone == "+919876543210")
+        #expect(intake.name == "Asha K")
+        #expect(intake.priceMinor == 3_850_000)
+        #expect(intake.conditions == ["screen:ok"])
+        #expect(intake.campaign == "summer" && intake.channel == nil)
+        #expect(intake.isHighEnd)
+    }
+
+    @Test func everyMissingFieldIsReportedInOrder() {
+        guard case .failure(let rejection) = LeadIntake.validate(LeadIntake.Draft(name: "  ")) else {
+            Issue.record("an empty lead was accepted")
+            return
+        }
+        #expect(rejection.fields == ["phone", "name", "city", "pincode", "category", "brand", "model",
+                                     "variant", "price", "source", "team"])
+        #expect(rejection.problems.allSatisfy { $0.reason == "required" })
+        #expect(rejection.refusal.code == .badArg)
+        #expect(rejection.refusal.message.hasPrefix("phone: required; name: required"))
+    }
+
+    @Test(arguments: ["-100", "12.50", "₹500", "abc", "99999999999999999999"])
+    func priceMustBeWholeNonNegativeMinorUnits(price: String) {
+        var draft = complete
+        draft.price = price
+        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+            Issue.record("price \(price) was accepted")
+            return
+        }
+        #expect(rejection.fields == ["price"])
+    }
+
+    @Test func zeroPriceIsAllowed() throws {
+        var draft = complete
+        draft.price = "0"
+        #expect(try LeadIntake.validate(draft).get().priceMinor == 0)
+    }
+
+    @Test func badPhoneAndPincodeAreBothReported() {
+        var draft = complete
+        draft.phone = "12345"
+        draft.pincode = "012345"
+        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(rejection.fields == ["phone", "pincode"])
+        #expect(rejection.problems[1].reason.contains("6 digits"))
+    }
+
+    @Test func overlongTextIsRefused() {
+        var draft = complete
+        draft.name = String(repeating: "a", count: 201)
+        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(rejection.fields == ["name"])
+    }
+}

@@ -1,0 +1,27 @@
+-- SLA watcher: a lead whose deadline passed without an attempt gets one breach event
+-- per deadline ('callback_missed' for a callback, 'sla_breached' otherwise). A lead
+-- being called (held, claimed before its deadline) is not in breach.
+--   $1 now, $2 batch size
+WITH breached AS (
+    SELECT id FROM leads
+    WHERE state <> 'closed' AND sla_breached_at IS NULL AND sla_due_at <= $1::timestamptz
+      AND (holder_agent_id IS NULL OR claimed_at > sla_due_at)
+    ORDER BY sla_due_at
+    LIMIT $2::int
+    FOR UPDATE SKIP LOCKED
+),
+marked AS (
+    UPDATE leads l SET sla_breached_at = $1::timestamptz
+    FROM breached b WHERE l.id = b.id
+    RETURNING l.id, l.state, l.high_end, l.sla_due_at, l.callback_agent_id, l.callback_at, l.team_id
+)
+INSERT INTO lead_events (lead_id, kind, agent_id, at, payload)
+SELECT id,
+       (CASE WHEN state = 'callback' THEN 'callback_missed' ELSE 'sla_breached' END)::lead_event_kind,
+       CASE WHEN state = 'callback' THEN callback_agent_id END,
+       $1::timestamptz,
+       jsonb_build_object('due', sla_due_at, 'callback_at', callback_at,
+                          'view', CASE WHEN high_end THEN 'high_end' WHEN state = 'new' THEN 'not_called'
+                                       WHEN state = 'callback' THEN 'callback' ELSE 'all' END)
+FROM marked
+RETURNING lead_id, kind::text AS kind;

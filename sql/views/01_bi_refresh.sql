@@ -1,0 +1,406 @@
+-- bi_refresh(now): brings the BI rollups of migrations/0005_bi_rollups.sql up to date.
+--
+-- Incremental: the leads with events (or created) since the last refresh get their facts
+-- (bi_call, bi_deadline) recomputed from their whole history; then the rollup rows of
+-- every agent-day, team-day, period and cohort those facts touched (before or after) are
+-- recomputed from the facts. Rows whose pending deadlines have fallen due since are
+-- recomputed too, so "missed" needs no event. The first run (or one after a TRUNCATE of
+-- the rollups and a reset of bi_refresh_state) builds everything.
+--
+-- "Since the last refresh" is safe against open transactions: ids are handed out before
+-- commit, so the marks only move up to sequence positions that every transaction open
+-- at the time has since settled (see bi_refresh_state), and `p_overlap` more ids below
+-- the mark are re-read on every run as a second guard. Recomputing a lead twice is
+-- harmless: its facts are replaced, never added to.
+--
+-- `p_now` is the instant deadlines are judged at (met / missed / still pending); the
+-- service passes its clock, tests a fixed one. Two refreshes never run at once (the
+-- second returns no row at once). Called by LeadStore `BIRollup.refresh`, e.g. every
+-- minute from the server's background pass.
+-- CREATE OR REPLACE keeps the function's identity across migrates (statements prepared on
+-- pooled connections stay valid); a change of its result columns needs a DROP first.
+CREATE OR REPLACE FUNCTION bi_refresh(p_now timestamptz, p_overlap bigint DEFAULT 1000)
+RETURNS TABLE (leads bigint, agent_days bigint, team_days bigint, cohorts bigint, seconds double precision)
+LANGUAGE plpgsql
+-- Its statements are planned with rough row counts (scratch tables) and would often cross
+-- the JIT threshold: compiling costs more than running them.
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+    started    timestamptz := clock_timestamp();
+    st         bi_refresh_state;
+    snap       pg_snapshot;
+    seq_event  bigint;
+    seq_lead   bigint;
+    to_event   bigint;
+    to_lead    bigint;
+    n_leads    bigint;
+    n_agent    bigint;
+    n_team     bigint;
+    n_cohort   bigint;
+BEGIN
+    -- "bi_refresh" as a lock key; a second caller skips instead of queueing.
+    IF NOT pg_try_advisory_xact_lock(hashtextextended('leadline.bi_refresh', 0)) THEN
+        RETURN;
+    END IF;
+    -- Where the id sequences stand, then which transactions are open: before this
+    -- transaction writes anything (so it has no transaction id of its own yet).
+    SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO seq_event FROM lead_events_id_seq s;
+    SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO seq_lead FROM leads_id_seq s;
+    snap := pg_current_snapshot();
+    SELECT * INTO st FROM bi_refresh_state WHERE singleton FOR UPDATE;
+    -- How far the marks may move after this run: to the sequences' positions now when no
+    -- transaction is open; else to the last run's positions once every transaction open
+    -- then has ended; else nowhere.
+    IF pg_snapshot_xmin(snap) = pg_snapshot_xmax(snap) THEN
+        to_event := seq_event;
+        to_lead := seq_lead;
+    ELSIF st.pending_xmax IS NOT NULL AND pg_snapshot_xmin(snap) >= st.pending_xmax THEN
+        to_event := st.pending_event_mark;
+        to_lead := st.pending_lead_mark;
+    ELSE
+        to_event := st.event_mark;
+        to_lead := st.lead_mark;
+    END IF;
+
+    -- Scratch tables, dropped at commit (or here, when called twice in one transaction).
+    IF to_regclass('pg_temp.bi_t_dirty') IS NOT NULL THEN
+        DROP TABLE pg_temp.bi_t_dirty, pg_temp.bi_t_call, pg_temp.bi_t_agent_key, pg_temp.bi_t_team_key,
+                   pg_temp.bi_t_cohort_key, pg_temp.bi_t_period;
+    END IF;
+    CREATE TEMP TABLE bi_t_dirty (lead_id bigint PRIMARY KEY) ON COMMIT DROP;
+    CREATE TEMP TABLE bi_t_agent_key (team_id bigint, agent_id bigint, day date) ON COMMIT DROP;
+    CREATE TEMP TABLE bi_t_team_key (team_id bigint, day date) ON COMMIT DROP;
+    CREATE TEMP TABLE bi_t_cohort_key (team_id bigint, day date) ON COMMIT DROP;
+
+    -- 1. The leads to recompute.
+    INSERT INTO bi_t_dirty
+    SELECT e.lead_id FROM lead_events e WHERE e.id > st.event_mark - p_overlap
+    UNION
+    SELECT l.id FROM leads l WHERE l.id > st.lead_mark - p_overlap;
+    GET DIAGNOSTICS n_leads = ROW_COUNT;
+    ANALYZE bi_t_dirty;  -- temp tables have no statistics until analyzed; the plans below need them
+
+    -- 2. The rollup rows their old facts counted in.
+    INSERT INTO bi_t_agent_key
+    SELECT c.team_id, c.agent_id, c.day FROM bi_call c JOIN bi_t_dirty d USING (lead_id)
+    UNION
+    SELECT x.team_id, x.owner_agent_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id)
+    WHERE x.owner_agent_id IS NOT NULL AND x.kind IN ('callback', 'follow_up');
+    INSERT INTO bi_t_team_key
+    SELECT x.team_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id)
+    UNION
+    SELECT c.team_id, c.day FROM bi_call c JOIN bi_t_dirty d USING (lead_id) WHERE c.outcome IS NOT NULL;
+    INSERT INTO bi_t_cohort_key
+    SELECT x.team_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id) WHERE x.set_event_id = 0;
+
+    -- 3. Their calls, from their whole history.
+    CREATE TEMP TABLE bi_t_call ON COMMIT DROP AS
+    WITH ev AS (
+        SELECT e.id, e.lead_id, e.kind, e.agent_id, e.at, e.disposition, e.reason, e.note, e.lease_gen, e.payload
+        FROM bi_t_dirty d JOIN lead_events e ON e.lead_id = d.lead_id
+        WHERE e.kind IN ('claimed', 'disposition', 'converted')
+    ),
+    claims AS (
+        SELECT ev.lead_id, ev.lease_gen, min(ev.at) AS at FROM ev WHERE ev.kind = 'claimed' GROUP BY ev.lead_id, ev.lease_gen
+    ),
+    calls AS (
+        SELECT e.id AS event_id, e.lead_id, l.team_id, e.agent_id,
+               (e.at AT TIME ZONE t.time_zone)::date AS day, e.at,
+               least(coalesce(cl.at, e.at), e.at) AS started_at,
+               e.disposition, e.reason,
+               CASE WHEN e.kind = 'converted' THEN 'create_order'
+                    WHEN e.payload->>'state' = 'closed' THEN e.payload->>'outcome' END AS outcome,
+               (e.kind = 'converted' OR e.disposition IN ('create_order', 'will_place_order', 'callback', 'waiting_for_quote',
+                                                          'already_placed_order', 'not_interested', 'sold_elsewhere')) AS connected,
+               (e.kind = 'converted') AS converted,
+               l.high_end, l.city, l.category,
+               bi_note_meaningful(e.note) AS meaningful_note,
+               (e.kind = 'disposition' AND e.disposition IN ('callback', 'will_place_order', 'waiting_for_quote')) AS follow_up,
+               (e.kind = 'disposition' AND (e.disposition = 'callback'
+                    OR (e.disposition IN ('will_place_order', 'waiting_for_quote')
+                        AND (e.payload->>'next_at')::timestamptz IS DISTINCT FROM e.at + t.follow_up_after))) AS follow_up_dated,
+               CASE WHEN e.kind = 'disposition' AND e.payload->>'state' IN ('callback', 'follow_up', 'retry')
+                         AND e.payload->>'next_at' IS NOT NULL THEN e.payload->>'state' END AS next_kind,
+               CASE WHEN e.kind = 'disposition' AND e.payload->>'state' IN ('callback', 'follow_up', 'retry')
+                    THEN (e.payload->>'next_at')::timestamptz END AS next_at,
+               l.created_at
+        FROM ev e
+        JOIN leads l ON l.id = e.lead_id
+        JOIN teams t ON t.id = l.team_id
+        LEFT JOIN claims cl ON cl.lead_id = e.lead_id AND cl.lease_gen = e.lease_gen
+        WHERE e.kind IN ('disposition', 'converted') AND e.agent_id IS NOT NULL
+    )
+    SELECT c.event_id, c.lead_id, c.team_id, c.agent_id, c.day, c.at, c.started_at, c.disposition, c.reason, c.outcome,
+           c.connected, c.converted, c.high_end, c.city, c.category, c.meaningful_note, c.follow_up, c.follow_up_dated,
+           c.next_kind, c.next_at,
+           CASE WHEN row_number() OVER w_lead = 1
+                THEN greatest(0, round(extract(epoch FROM c.at - c.created_at)))::integer END AS ttfa_s,
+           lag(c.day) OVER w_agent AS prev_agent_day,
+           max(c.day) FILTER (WHERE c.connected) OVER w_agent_before AS prev_agent_connect_day,
+           lag(c.day) OVER w_lead AS prev_lead_day,
+           max(c.day) FILTER (WHERE c.connected) OVER w_lead_before AS prev_lead_connect_day,
+           lead(c.event_id) OVER w_lead AS next_event_id,
+           lead(c.agent_id) OVER w_lead AS next_agent_id,
+           lead(c.started_at) OVER w_lead AS next_started_at,
+           lead(c.at) OVER w_lead AS next_call_at,
+           lead(c.converted) OVER w_lead AS next_converted
+    FROM calls c
+    WINDOW w_lead AS (PARTITION BY c.lead_id ORDER BY c.at, c.event_id),
+           w_agent AS (PARTITION BY c.lead_id, c.agent_id ORDER BY c.at, c.event_id),
+           w_lead_before AS (w_lead ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+           w_agent_before AS (w_agent ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);
+
+    ANALYZE bi_t_call;
+
+    -- 4. Replace the facts.
+    DELETE FROM bi_call c USING bi_t_dirty d WHERE c.lead_id = d.lead_id;
+    DELETE FROM bi_deadline x USING bi_t_dirty d WHERE x.lead_id = d.lead_id;
+    INSERT INTO bi_call SELECT * FROM bi_t_call ORDER BY team_id, day, agent_id;
+
+    INSERT INTO bi_deadline (lead_id, set_event_id, team_id, kind, sla_view, day, city, category, high_end, starts_at, due_at,
+                             owner_agent_id, call_event_id, call_agent_id, call_started_at, call_at, call_converted)
+    SELECT * FROM (
+    -- the first attempt: High Ends within the team's High-End SLA, the rest the same local day
+    SELECT l.id, 0, l.team_id,
+           CASE WHEN l.high_end THEN 'high_end' ELSE 'not_called' END,
+           CASE WHEN l.high_end THEN 'high_end' ELSE 'not_called' END,
+           (l.created_at AT TIME ZONE t.time_zone)::date AS day, l.city, l.category, l.high_end, l.created_at,
+           CASE WHEN l.high_end THEN l.created_at + t.high_end_sla
+                ELSE (date_trunc('day', l.created_at AT TIME ZONE t.time_zone) + interval '1 day') AT TIME ZONE t.time_zone END,
+           NULL, f.event_id, f.agent_id, f.started_at, f.at, f.converted
+    FROM bi_t_dirty d
+    JOIN leads l ON l.id = d.lead_id
+    JOIN teams t ON t.id = l.team_id
+    LEFT JOIN bi_t_call f ON f.lead_id = l.id AND f.ttfa_s IS NOT NULL
+    UNION ALL
+    -- every scheduled step: its time + the team's grace, answered by the lead's next call
+    SELECT c.lead_id, c.event_id, c.team_id, c.next_kind,
+           CASE WHEN c.next_kind = 'callback' THEN 'callback' ELSE 'all' END,
+           (c.next_at AT TIME ZONE t.time_zone)::date, l.city, l.category, l.high_end, c.next_at, c.next_at + t.callback_grace,
+           c.agent_id, c.next_event_id, c.next_agent_id, c.next_started_at, c.next_call_at, c.next_converted
+    FROM bi_t_call c
+    JOIN leads l ON l.id = c.lead_id
+    JOIN teams t ON t.id = c.team_id
+    WHERE c.next_kind IS NOT NULL
+    ) x ORDER BY x.day, x.team_id;  -- a day's deadlines stay together on disk
+
+    -- 5. The rollup rows the new facts count in, and those whose pending deadlines fell due.
+    INSERT INTO bi_t_agent_key
+    SELECT c.team_id, c.agent_id, c.day FROM bi_t_call c
+    UNION
+    SELECT x.team_id, x.owner_agent_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id)
+    WHERE x.owner_agent_id IS NOT NULL AND x.kind IN ('callback', 'follow_up')
+    UNION
+    SELECT a.team_id, a.agent_id, a.day FROM bi_agent_day a WHERE a.recheck_at <= p_now;
+    INSERT INTO bi_t_team_key
+    SELECT x.team_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id)
+    UNION
+    SELECT c.team_id, c.day FROM bi_t_call c WHERE c.outcome IS NOT NULL
+    UNION
+    SELECT s.team_id, s.day FROM bi_sla_day s WHERE s.recheck_at <= p_now;
+    INSERT INTO bi_t_cohort_key
+    SELECT l.team_id, (l.created_at AT TIME ZONE t.time_zone)::date
+    FROM bi_t_dirty d JOIN leads l ON l.id = d.lead_id JOIN teams t ON t.id = l.team_id;
+
+    ANALYZE bi_t_agent_key;
+    ANALYZE bi_t_team_key;
+    ANALYZE bi_t_cohort_key;
+
+    -- 6. Per agent and day.
+    DELETE FROM bi_agent_day a USING (SELECT DISTINCT * FROM bi_t_agent_key) k
+    WHERE a.team_id = k.team_id AND a.agent_id = k.agent_id AND a.day = k.day;
+    INSERT INTO bi_agent_day
+    SELECT k.team_id, k.agent_id, k.day,
+           c.calls, c.connected_calls, c.meaningful_note_calls, c.orders, c.high_end_orders, c.callbacks_scheduled,
+           c.follow_up_calls, c.follow_up_dated, c.first_attempts, c.ttfa_sum_s,
+           c.contacted, c.contacted_wk, c.contacted_mo, c.connected, c.connected_wk, c.connected_mo,
+           c.he_connected, c.he_connected_wk, c.he_connected_mo,
+           c.t_contacted, c.t_contacted_wk, c.t_contacted_mo, c.t_connected, c.t_connected_wk, c.t_connected_mo,
+           c.t_he_connected, c.t_he_connected_wk, c.t_he_connected_mo,
+           o.cb_total, o.cb_on_time, o.cb_missed, o.cb_pending, o.cb_attempted, o.cb_converted,
+           o.fu_total, o.fu_on_time, o.fu_within_24h, o.fu_missed, o.fu_pending, o.recheck_at
+    FROM (SELECT DISTINCT * FROM bi_t_agent_key) k
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS calls,
+               count(*) FILTER (WHERE x.connected) AS connected_calls,
+               count(*) FILTER (WHERE x.meaningful_note) AS meaningful_note_calls,
+               count(*) FILTER (WHERE x.converted) AS orders,
+               count(*) FILTER (WHERE x.converted AND x.high_end) AS high_end_orders,
+               count(*) FILTER (WHERE x.disposition = 'callback') AS callbacks_scheduled,
+               count(*) FILTER (WHERE x.follow_up) AS follow_up_calls,
+               count(*) FILTER (WHERE x.follow_up_dated) AS follow_up_dated,
+               count(x.ttfa_s) AS first_attempts,
+               coalesce(sum(x.ttfa_s), 0) AS ttfa_sum_s,
+               count(*) FILTER (WHERE x.prev_agent_day IS DISTINCT FROM x.day) AS contacted,
+               count(*) FILTER (WHERE x.prev_agent_day IS NULL OR date_trunc('week', x.prev_agent_day::timestamp) <> date_trunc('week', x.day::timestamp)) AS contacted_wk,
+               count(*) FILTER (WHERE x.prev_agent_day IS NULL OR date_trunc('month', x.prev_agent_day::timestamp) <> date_trunc('month', x.day::timestamp)) AS contacted_mo,
+               count(*) FILTER (WHERE x.connected AND x.prev_agent_connect_day IS DISTINCT FROM x.day) AS connected,
+               count(*) FILTER (WHERE x.connected AND (x.prev_agent_connect_day IS NULL OR date_trunc('week', x.prev_agent_connect_day::timestamp) <> date_trunc('week', x.day::timestamp))) AS connected_wk,
+               count(*) FILTER (WHERE x.connected AND (x.prev_agent_connect_day IS NULL OR date_trunc('month', x.prev_agent_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS connected_mo,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND x.prev_agent_connect_day IS DISTINCT FROM x.day) AS he_connected,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_agent_connect_day IS NULL OR date_trunc('week', x.prev_agent_connect_day::timestamp) <> date_trunc('week', x.day::timestamp))) AS he_connected_wk,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_agent_connect_day IS NULL OR date_trunc('month', x.prev_agent_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS he_connected_mo,
+               count(*) FILTER (WHERE x.prev_lead_day IS DISTINCT FROM x.day) AS t_contacted,
+               count(*) FILTER (WHERE x.prev_lead_day IS NULL OR date_trunc('week', x.prev_lead_day::timestamp) <> date_trunc('week', x.day::timestamp)) AS t_contacted_wk,
+               count(*) FILTER (WHERE x.prev_lead_day IS NULL OR date_trunc('month', x.prev_lead_day::timestamp) <> date_trunc('month', x.day::timestamp)) AS t_contacted_mo,
+               count(*) FILTER (WHERE x.connected AND x.prev_lead_connect_day IS DISTINCT FROM x.day) AS t_connected,
+               count(*) FILTER (WHERE x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('week', x.prev_lead_connect_day::timestamp) <> date_trunc('week', x.day::timestamp))) AS t_connected_wk,
+               count(*) FILTER (WHERE x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('month', x.prev_lead_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS t_connected_mo,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND x.prev_lead_connect_day IS DISTINCT FROM x.day) AS t_he_connected,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('week', x.prev_lead_connect_day::timestamp) <> date_trunc('week', x.day::timestamp))) AS t_he_connected_wk,
+               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('month', x.prev_lead_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS t_he_connected_mo
+        FROM bi_call x
+        WHERE x.team_id = k.team_id AND x.agent_id = k.agent_id AND x.day = k.day
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE x.kind = 'callback') AS cb_total,
+               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_started_at <= x.due_at) AS cb_on_time,
+               count(*) FILTER (WHERE x.kind = 'callback' AND NOT coalesce(x.call_started_at <= x.due_at, false)
+                                  AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS cb_missed,
+               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_at IS NULL AND x.due_at > p_now) AS cb_pending,
+               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_at IS NOT NULL) AS cb_attempted,
+               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_converted) AS cb_converted,
+               count(*) AS fu_total,
+               count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS fu_on_time,
+               count(*) FILTER (WHERE x.call_started_at <= x.starts_at + interval '24 hours') AS fu_within_24h,
+               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false)
+                                  AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS fu_missed,
+               count(*) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS fu_pending,
+               min(x.due_at) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS recheck_at
+        FROM bi_deadline x
+        WHERE x.team_id = k.team_id AND x.owner_agent_id = k.agent_id AND x.day = k.day
+          AND x.kind IN ('callback', 'follow_up')
+    ) o
+    WHERE c.calls > 0 OR o.fu_total > 0;
+    GET DIAGNOSTICS n_agent = ROW_COUNT;
+
+    -- 7. Time to first attempt per period, for every period a touched agent-day is in, and
+    --    those parked earlier. A week or month computed less than 10 minutes (of p_now) ago
+    --    is parked instead (bi_ttfa_pending); days always go through.
+    CREATE TEMP TABLE bi_t_period ON COMMIT DROP AS
+    SELECT DISTINCT g.grain, g.period, k.team_id
+    FROM bi_t_agent_key k
+    CROSS JOIN LATERAL (VALUES
+        ('day', k.day),
+        ('week', date_trunc('week', k.day::timestamp)::date),
+        ('month', date_trunc('month', k.day::timestamp)::date)
+    ) g(grain, period)
+    UNION
+    SELECT q.grain, q.period, q.team_id FROM bi_ttfa_pending q;
+    INSERT INTO bi_ttfa_pending (grain, period, team_id)
+    SELECT p.grain, p.period, p.team_id FROM bi_t_period p
+    WHERE p.grain <> 'day'
+      AND EXISTS (SELECT 1 FROM bi_ttfa f
+                  WHERE f.grain = p.grain AND f.period = p.period AND f.team_id = p.team_id
+                    AND f.as_of > p_now - interval '10 minutes')
+    ON CONFLICT DO NOTHING;
+    DELETE FROM bi_t_period p USING bi_ttfa_pending q
+    WHERE p.grain = q.grain AND p.period = q.period AND p.team_id = q.team_id
+      AND EXISTS (SELECT 1 FROM bi_ttfa f
+                  WHERE f.grain = p.grain AND f.period = p.period AND f.team_id = p.team_id
+                    AND f.as_of > p_now - interval '10 minutes');
+    DELETE FROM bi_ttfa_pending q USING bi_t_period p
+    WHERE p.grain = q.grain AND p.period = q.period AND p.team_id = q.team_id;
+    ANALYZE bi_t_period;
+    DELETE FROM bi_ttfa f USING bi_t_period p
+    WHERE f.grain = p.grain AND f.period = p.period AND f.team_id = p.team_id;
+    INSERT INTO bi_ttfa (grain, period, team_id, agent_id, leads, avg_s, p90_s, as_of)
+    SELECT p.grain, p.period, p.team_id, f.agent_id, f.leads, f.avg_s, f.p90_s, p_now
+    FROM bi_t_period p
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN grouping(x.agent_id) = 1 THEN 0 ELSE x.agent_id END AS agent_id,
+               count(*) AS leads, avg(x.ttfa_s) AS avg_s, percentile_cont(0.9) WITHIN GROUP (ORDER BY x.ttfa_s) AS p90_s
+        FROM bi_call x
+        WHERE x.team_id = p.team_id AND x.day >= p.period AND x.ttfa_s IS NOT NULL
+          AND x.day < CASE p.grain WHEN 'day' THEN p.period + 1 WHEN 'week' THEN p.period + 7
+                                   ELSE (p.period + interval '1 month')::date END
+        GROUP BY GROUPING SETS ((x.agent_id), ())
+    ) f;
+
+    -- 8. SLA compliance per team, day and view.
+    DELETE FROM bi_sla_day s USING (SELECT DISTINCT * FROM bi_t_team_key) k
+    WHERE s.team_id = k.team_id AND s.day = k.day;
+    INSERT INTO bi_sla_day (team_id, day, sla_view, deadlines, met, breached, late_calls, pending, recheck_at)
+    SELECT k.team_id, k.day, v.sla_view, v.deadlines, v.met, v.breached, v.late_calls, v.pending, v.recheck_at
+    FROM (SELECT DISTINCT * FROM bi_t_team_key) k
+    CROSS JOIN LATERAL (
+        SELECT x.sla_view, count(*) AS deadlines,
+               count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS met,
+               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false) AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS breached,
+               count(*) FILTER (WHERE x.call_started_at > x.due_at) AS late_calls,
+               count(*) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS pending,
+               min(x.due_at) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS recheck_at
+        FROM bi_deadline x
+        WHERE x.day = k.day AND x.team_id = k.team_id
+        GROUP BY x.sla_view
+    ) v;
+    GET DIAGNOSTICS n_team = ROW_COUNT;
+
+    -- 9. Reasons for not converting, by closing day (already_placed_order is an order, not a loss).
+    DELETE FROM bi_reason_day r USING (SELECT DISTINCT * FROM bi_t_team_key) k
+    WHERE r.team_id = k.team_id AND r.day = k.day;
+    INSERT INTO bi_reason_day (team_id, day, city, category, outcome, reason, leads)
+    SELECT k.team_id, k.day, r.city, r.category, r.outcome, r.reason, r.leads
+    FROM (SELECT DISTINCT * FROM bi_t_team_key) k
+    CROSS JOIN LATERAL (
+        SELECT x.city, x.category, x.outcome, coalesce(x.reason::text, x.outcome) AS reason, count(*) AS leads
+        FROM bi_call x
+        WHERE x.team_id = k.team_id AND x.day = k.day AND x.outcome IS NOT NULL
+          AND x.outcome NOT IN ('create_order', 'already_placed_order')
+        GROUP BY x.city, x.category, x.outcome, coalesce(x.reason::text, x.outcome)
+    ) r;
+
+    -- 10. Creation-day cohorts, straight from the leads' counters.
+    DELETE FROM bi_cohort c USING (SELECT DISTINCT * FROM bi_t_cohort_key) k
+    WHERE c.team_id = k.team_id AND c.day = k.day;
+    INSERT INTO bi_cohort
+    SELECT k.team_id, k.day, c.*
+    FROM (SELECT DISTINCT kk.team_id, kk.day,
+                 (kk.day::timestamp AT TIME ZONE t.time_zone) AS day_start,
+                 ((kk.day + 1)::timestamp AT TIME ZONE t.time_zone) AS day_end
+          FROM bi_t_cohort_key kk JOIN teams t ON t.id = kk.team_id) k
+    CROSS JOIN LATERAL (
+        SELECT l.city, l.category, l.source, coalesce(l.campaign, ''), l.high_end,
+               count(*),
+               count(l.first_attempt_at),
+               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '15 minutes'),
+               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '1 hour'),
+               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '4 hours'),
+               count(*) FILTER (WHERE l.first_attempt_at < k.day_end),
+               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '24 hours'),
+               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '48 hours'),
+               count(*) FILTER (WHERE l.attempts >= 3),
+               count(l.last_connected_at),
+               count(*) FILTER (WHERE l.outcome = 'create_order'),
+               count(*) FILTER (WHERE l.state = 'closed'),
+               coalesce(sum(greatest(0, round(extract(epoch FROM l.first_attempt_at - l.created_at))))::bigint, 0)
+        FROM leads l
+        WHERE l.team_id = k.team_id AND l.created_at >= k.day_start AND l.created_at < k.day_end
+        GROUP BY l.city, l.category, l.source, coalesce(l.campaign, ''), l.high_end
+    ) c;
+    SELECT count(DISTINCT (kk.team_id, kk.day)) INTO n_cohort FROM bi_t_cohort_key kk;
+
+    -- After a bulk build, fresh statistics (autovacuum would get there, later).
+    IF n_leads > 50000 THEN
+        ANALYZE bi_call;
+        ANALYZE bi_deadline;
+        ANALYZE bi_agent_day;
+        ANALYZE bi_ttfa;
+        ANALYZE bi_sla_day;
+        ANALYZE bi_cohort;
+        ANALYZE bi_reason_day;
+    END IF;
+
+    UPDATE bi_refresh_state
+    SET event_mark = greatest(to_event, st.event_mark), lead_mark = greatest(to_lead, st.lead_mark),
+        pending_event_mark = seq_event, pending_lead_mark = seq_lead, pending_xmax = pg_snapshot_xmax(snap),
+        as_of = p_now, refreshed_at = clock_timestamp(), leads_done = n_leads,
+        seconds = extract(epoch FROM clock_timestamp() - started)
+    WHERE singleton;
+
+    RETURN QUERY SELECT n_leads, n_agent, n_team, n_cohort, extract(epoch FROM clock_timestamp() - started)::double precision;
+END $$;
+
+REVOKE ALL ON FUNCTION bi_refresh(timestamptz, bigint) FROM PUBLIC;
