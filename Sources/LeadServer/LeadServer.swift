@@ -75,6 +75,9 @@ public final class LeadServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Request lines are short: start each connection's read buffer small (it grows
+            // for clients that pipeline), so idle connections do not each hold 2 KiB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .bind(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineLength: maxLine)))
@@ -111,6 +114,7 @@ public final class LeadServer: Service, Sendable {
                                             metrics: context.metrics, logger: logger).run()
             }
             background.addTask { await context.waiters.run(listener: listener, logger: logger) }
+            background.addTask { await Session.sweepIdle(context: context) }
             if let metricsServer { background.addTask { await http.run(metricsServer) } }
 
             await withGracefulShutdownHandler {
@@ -207,6 +211,11 @@ final class ServerContext: Sendable {
             metrics.connectionsRefused.increment()
         }
         return result
+    }
+
+    /// The open connections now (for the idle sweeper).
+    func openSessions() -> [SessionHandle] {
+        registry.withLock { Array($0.sessions.values) }
     }
 
     func leave(_ handle: SessionHandle) {

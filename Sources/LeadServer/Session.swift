@@ -13,8 +13,8 @@ import Synchronization
 /// pipelines without reading cannot make the server buffer without bound); the executor
 /// runs the requests one at a time, in order, and writes each reply before the next
 /// request starts. The reader keeps reading while a CLAIM waits, so it notices a closed
-/// connection (the wait ends) and can refuse a second waiting CLAIM with `BUSY`. A third
-/// task closes the connection when it has been idle for `idle_timeout`.
+/// connection (the wait ends) and can refuse a second waiting CLAIM with `BUSY`. The
+/// server's idle sweeper closes the connection when it has been idle for `idle_timeout`.
 enum Session {
     /// A line the reader has read, parsed and checked against the catalogue.
     enum Queued: Sendable {
@@ -61,7 +61,6 @@ enum Session {
                 let (queue, queueInput) = AsyncStream.makeStream(of: Queued.self)
                 await withDiscardingTaskGroup { group in
                     group.addTask { await read(inbound, into: queueInput, handle: handle, context: context) }
-                    group.addTask { await watchIdle(handle, context: context, logger: sessionLogger) }
                     await execute(queue, outbound: outbound, handle: handle, context: context, logger: sessionLogger)
                     handle.close()
                     group.cancelAll()
@@ -166,7 +165,7 @@ enum Session {
                 guard await send(reply, verb: "-") else { return }
             case .request(let request, let spec, let busy, let waitingClaim):
                 handle.setExecuting(true)
-                let outcome = await verbs.run(request, spec: spec, busy: busy, session: &session)
+                let outcome = await runInOwnTask(verbs, request, spec: spec, busy: busy, session: &session)
                 handle.setExecuting(false)
                 if waitingClaim { handle.waitingClaimAnswered() }
                 guard await send(outcome.reply, verb: request.verb) else { return }
@@ -176,26 +175,45 @@ enum Session {
         }
     }
 
-    // MARK: idle watchdog
+    /// Runs one request in a child task that ends with it. A Swift task keeps the memory
+    /// its deepest call needed until the task ends; run in the connection's own task, the
+    /// deep verb code would leave every idle connection holding ~15 KB of stack slabs.
+    private static func runInOwnTask(_ verbs: Verbs, _ request: Request, spec: VerbSpec, busy: Bool,
+                                     session: inout SessionContext) async -> VerbOutcome {
+        let before = session
+        let (outcome, after) = await withTaskGroup(of: (VerbOutcome, SessionContext).self) { group in
+            group.addTask {
+                var session = before
+                let outcome = await verbs.run(request, spec: spec, busy: busy, session: &session)
+                return (outcome, session)
+            }
+            return await group.next() ?? (VerbOutcome(reply: .error(tag: request.tag, code: ErrorCode.internal.rawValue,
+                                                                     message: "the request did not run")), before)
+        }
+        session = after
+        return outcome
+    }
 
-    /// Closes the connection once it has been idle for `idle_timeout` seconds: nothing
-    /// read, nothing running, no waiting CLAIM, no reply owed.
-    static func watchIdle(_ handle: SessionHandle, context: ServerContext, logger: Logger) async {
+    // MARK: idle sweeper
+
+    /// Closes every connection that has been idle for `idle_timeout` seconds: nothing read,
+    /// nothing running, no waiting CLAIM, no reply owed. One task for the whole server
+    /// (not a timer per connection, which would cost every idle connection memory).
+    static func sweepIdle(context: ServerContext) async {
         let timeout = context.config.idleTimeout
         guard timeout > 0 else { return }
         let step = Duration.milliseconds(Int(max(0.05, min(timeout / 4, 5)) * 1000))
         while true {
             do { try await Task.sleep(for: step) } catch { return }
-            if handle.idleSeconds() >= timeout {
-                logger.info("closing idle connection", metadata: ["idle_timeout": "\(timeout)"])
+            for handle in context.openSessions() where handle.idleSeconds() >= timeout {
+                context.logger.info("closing idle connection", metadata: ["remote": "\(handle.remote)", "idle_timeout": "\(timeout)"])
                 handle.channel.close(promise: nil)
-                return
             }
         }
     }
 }
 
-/// The per-connection state the reader, executor, idle watchdog and server share.
+/// The per-connection state the reader, executor, idle sweeper and server share.
 final class SessionHandle: Sendable {
     let channel: Channel
     /// The client's IP address (the key of the AUTH throttle).

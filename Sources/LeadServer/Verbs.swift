@@ -6,7 +6,7 @@ import Logging
 import Postgres
 
 /// What a verb may read and change about its connection: who is logged in, at what level.
-struct SessionContext {
+struct SessionContext: Sendable {
     let handle: SessionHandle
     var logger: Logger
     var identity: AgentDirectory.Identity?
@@ -28,7 +28,7 @@ struct SessionContext {
 }
 
 /// A verb's answer, and whether the connection closes after it (QUIT).
-struct VerbOutcome {
+struct VerbOutcome: Sendable {
     var reply: Reply
     var closes = false
 }
