@@ -66,13 +66,13 @@ public struct ConversionRequest: Sendable, Hashable {
     /// 6. address — ADDRESS_REQUIRED (blank or shorter than 10 characters)
     /// 7. landmark — LANDMARK_REQUIRED
     /// 8. slot — SLOT_REQUIRED, SLOT_IN_PAST (not after now), SLOT_TOO_FAR (beyond `slotHorizon`)
-    /// 9. payment_method, payment_ref — PAYMENT_REQUIRED (missing, or a reference that does
+    /// 9. payment, payment_ref — PAYMENT_REQUIRED (missing, or a reference that does
     ///    not fit the method)
     /// 10. serviceable — NOT_SERVICEABLE
     /// 11. device supported — DEVICE_NOT_SUPPORTED
     public static let checkOrder: [String] = [
         "consent", "price_confirmed", "category", "brand", "model", "variant", "conditions",
-        "pincode", "address", "landmark", "slot", "payment_method", "payment_ref",
+        "pincode", "address", "landmark", "slot", "payment", "payment_ref",
         "serviceable", "device_supported",
     ]
 
@@ -122,7 +122,7 @@ public struct ConversionRequest: Sendable, Hashable {
         }
 
         guard let paymentMethod else {
-            throw Refusal(.paymentRequired, "payment_method: upi or bank is required")
+            throw Refusal(.paymentRequired, "payment: upi or bank is required")
         }
         let reference = try required(paymentRef, "payment_ref", .paymentRequired)
         guard let paymentRef = PaymentReference.normalize(reference, for: paymentMethod) else {
@@ -131,7 +131,7 @@ public struct ConversionRequest: Sendable, Hashable {
         }
 
         guard serviceable else {
-            throw Refusal(.notServiceable, "serviceable: pincode \(pincode) is not served for \(category)")
+            throw Refusal(.notServiceable, "pincode: \(pincode) is not served for \(category)")
         }
         guard deviceSupported else {
             throw Refusal(.deviceNotSupported, "device: \(brand) \(model) \(variant) is not supported")

@@ -59,7 +59,7 @@ public enum DispositionPlanner {
         policy: TeamPolicy
     ) throws(Refusal) -> DispositionPlan {
         guard disposition.isAgentSettable else {
-            throw Refusal(.badArg, "disposition: create_order is set by converting the lead (CONVERT), not by DISPOSE")
+            throw Refusal(.badArg, "code: create_order is set by converting the lead (CONVERT), not by DISPOSE")
         }
         let cleanNote = try Note.validate(note)
 

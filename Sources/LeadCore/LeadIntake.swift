@@ -82,10 +82,9 @@ public struct LeadIntake: Sendable, Hashable {
         case nil, "":
             problems.append(IntakeProblem(field: "phone", reason: "required"))
         case let raw?:
-            do throws(Refusal) {
-                phone = try normalizePhone(raw)
-            } catch {
-                problems.append(IntakeProblem(field: "phone", reason: error.message))
+            switch checkPhone(raw) {
+            case .valid(let normalized): phone = normalized
+            case .invalid(let reason): problems.append(IntakeProblem(field: "phone", reason: reason))
             }
         }
 
@@ -156,6 +155,21 @@ public struct LeadIntake: Sendable, Hashable {
     /// and dashes anywhere. Nothing else: no other country codes, no letters, no brackets.
     /// - Throws: BAD_ARG saying what is wrong.
     public static func normalizePhone(_ raw: String) throws(Refusal) -> String {
+        switch checkPhone(raw) {
+        case .valid(let normalized): return normalized
+        case .invalid(let reason): throw Refusal(.badArg, IntakeProblem(field: "phone", reason: reason).description)
+        }
+    }
+
+    /// What `checkPhone` found: the normalised number, or what is wrong with it.
+    private enum PhoneCheck {
+        case valid(String)
+        /// Only the reason, without the field name (`IntakeProblem` adds `phone: ` once).
+        case invalid(String)
+    }
+
+    /// `normalizePhone`'s check.
+    private static func checkPhone(_ raw: String) -> PhoneCheck {
         var text = raw.trimmingCharacters(in: Note.blankCharacters).filter { $0 != " " && $0 != "-" }
         var hadPlus = false
         if text.hasPrefix("+") {
@@ -163,12 +177,12 @@ public struct LeadIntake: Sendable, Hashable {
             text.removeFirst()
         }
         guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit) else {
-            throw Refusal(.badArg, "phone: only digits, spaces, dashes and a leading + are allowed")
+            return .invalid("only digits, spaces, dashes and a leading + are allowed")
         }
         let digits: Substring
         if hadPlus {
             guard text.hasPrefix("91"), text.count == 12 else {
-                throw Refusal(.badArg, "phone: only Indian numbers (+91 and 10 digits) are accepted")
+                return .invalid("only Indian numbers (+91 and 10 digits) are accepted")
             }
             digits = text.dropFirst(2)
         } else if text.count == 12, text.hasPrefix("91") {
@@ -178,12 +192,12 @@ public struct LeadIntake: Sendable, Hashable {
         } else if text.count == 10 {
             digits = Substring(text)
         } else {
-            throw Refusal(.badArg, "phone: expected a 10-digit mobile number, got \(text.count) digits")
+            return .invalid("expected a 10-digit mobile number, got \(text.count) digits")
         }
         guard let first = digits.first, "6789".contains(first) else {
-            throw Refusal(.badArg, "phone: an Indian mobile number starts with 6, 7, 8 or 9")
+            return .invalid("an Indian mobile number starts with 6, 7, 8 or 9")
         }
-        return "+91" + digits
+        return .valid("+91" + digits)
     }
 
     /// A phone number safe for logs: `+91******3210`. Input that is not a valid number keeps

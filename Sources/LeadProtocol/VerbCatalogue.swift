@@ -67,7 +67,7 @@ public enum VerbCatalogue {
                  summary: "Take the next lead in claim order under a lease."),
         VerbSpec("TOUCH", role: .agent, required: ["lead", "lease"],
                  summary: "Extend a lease you hold."),
-        VerbSpec("RELEASE", role: .agent, required: ["lead", "lease"], optional: ["note"],
+        VerbSpec("RELEASE", role: .agent, required: ["lead", "lease"], optional: ["note", "idem"],
                  summary: "Give a held lead back to its queue without a disposition."),
         VerbSpec("DISPOSE", role: .agent, required: ["lead", "lease", "code"],
                  optional: ["note", "at", "reason", "idem"],
@@ -125,7 +125,7 @@ public enum VerbCatalogue {
                  summary: "Change a team's starred mode, shift end and routing."),
         VerbSpec("AUDIT", role: .teamLead, optional: ["team", "agent", "limit"],
                  summary: "The log of team-lead actions."),
-        VerbSpec("CANCEL", role: .teamLead, required: ["order", "reason"],
+        VerbSpec("CANCEL", role: .teamLead, required: ["order", "reason"], optional: ["idem"],
                  summary: "Cancel an order."),
     ]
 

@@ -73,7 +73,7 @@ public struct ServerConfig: Sendable, Equatable {
         text("host", "Address to listen on.", \.host),
         int("port", "TCP port of the line protocol.", \.port, 0...65535),
         text("metrics_host", "Address of the Prometheus endpoint.", \.metricsHost),
-        int("metrics_port", "HTTP port of GET /metrics (-1 disables it).", \.metricsPort, -1...65535),
+        metricsPortKey,
         int("max_connections", "Most open protocol connections; more get TOO_MANY_CONNECTIONS.", \.maxConnections, 1...1_000_000),
         seconds("idle_timeout", "Close a connection idle this many seconds (0 = never).", \.idleTimeout),
         int("max_line_length", "Longest request line in bytes (LINE_TOO_LONG beyond).", \.maxLineLength, 64...16_777_216),
@@ -156,6 +156,20 @@ public struct ServerConfig: Sendable, Equatable {
         }
         return (config, extras)
     }
+
+    /// `metrics_port`: a port, or `off` (or -1) for no metrics endpoint.
+    private static let metricsPortKey = Key(
+        name: "metrics_port",
+        help: "HTTP port of GET /metrics (off or -1 disables it: --metrics-port off, --metrics-port=-1).",
+        apply: { config, value in
+            if value.lowercased() == "off" {
+                config.metricsPort = -1
+                return true
+            }
+            guard let n = Int(value), (-1...65535).contains(n) else { return false }
+            config.metricsPort = n
+            return true
+        }, current: { String($0.metricsPort) })
 
     private static func text(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
         Key(name: name, help: help, apply: { config, value in

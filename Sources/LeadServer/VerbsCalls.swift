@@ -20,22 +20,29 @@ extension Verbs {
         let reason = try request.optionalEnumValue("reason", as: NonConversionReason.self)
         let idem = try request.optionalString("idem")
         let result: DispositionResult
+        var replayed = false
         do {
             if idem == nil && context.config.disposeBatch > 1 {
                 // Batched with concurrent DISPOSEs: one pipelined transaction (DisposeCoalescer).
                 result = try await context.dispositions.dispose(
                     DisposeRequest(lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at, reason: reason))
             } else {
-                result = try await db { c in
-                    try CallDesk().dispose(c, lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at,
-                                           reason: reason, requestID: idem, now: Date())
+                (result, replayed) = try await db { c in
+                    let replay = ReplayFlag()
+                    let result = try CallDesk().dispose(c, lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at,
+                                                        reason: reason, requestID: idem, now: Date(), replay: replay)
+                    return (result, replay.replayed)
                 }
             }
         } catch {
             throw leaseRefusal(error)
         }
-        context.metrics.disposed(code: code.rawValue)
-        session.logger.info("disposed", metadata: ["lead": "\(lead)", "code": "\(code.rawValue)", "state": "\(result.state)"])
+        if replayed {
+            session.logger.info("disposition replayed", metadata: ["lead": "\(lead)", "idem": "\(idem ?? "")"])
+        } else {
+            context.metrics.disposed(code: code.rawValue)
+            session.logger.info("disposed", metadata: ["lead": "\(lead)", "code": "\(code.rawValue)", "state": "\(result.state)"])
+        }
         var fields = [Field("lead", Int(lead)), Field("code", result.disposition), Field("state", result.state)]
         if let next = result.nextAt { fields.append(Field("next_at", next)) }
         if let outcome = result.outcome { fields.append(Field("outcome", outcome)) }
@@ -66,17 +73,24 @@ extension Verbs {
         let note = try request.optionalString("note")
         let conversion = order
         let result: OrderResult
+        let replayed: Bool
         do {
-            result = try await db { c in
-                try CallDesk().convert(c, lead: lead, agent: me.id, lease: lease, requestID: idem, request: conversion,
-                                       price: price, note: note, now: Date())
+            (result, replayed) = try await db { c in
+                let replay = ReplayFlag()
+                let result = try CallDesk().convert(c, lead: lead, agent: me.id, lease: lease, requestID: idem, request: conversion,
+                                                    price: price, note: note, now: Date(), replay: replay)
+                return (result, replay.replayed)
             }
         } catch {
             throw leaseRefusal(error)
         }
-        context.metrics.conversions.increment()
-        context.metrics.disposed(code: Disposition.createOrder.rawValue)
-        session.logger.info("converted", metadata: ["lead": "\(lead)", "order": "\(result.order)"])
+        if replayed {
+            session.logger.info("conversion replayed", metadata: ["lead": "\(lead)", "order": "\(result.order)"])
+        } else {
+            context.metrics.conversions.increment()
+            context.metrics.disposed(code: Disposition.createOrder.rawValue)
+            session.logger.info("converted", metadata: ["lead": "\(lead)", "order": "\(result.order)"])
+        }
         return .ok(tag: request.tag, fields: [
             Field("lead", Int(lead)), Field("order", Int(result.order)), Field("status", result.status),
             Field("state", "closed"), Field("outcome", "create_order"),
@@ -188,13 +202,14 @@ extension Verbs {
         return .rows(tag: request.tag, fields: wireFields(history.fields), rows: history.events.map { wireFields($0.fields) })
     }
 
-    /// CANCEL order= reason=: team leads (own team) and admins.
+    /// CANCEL order= reason= [idem=]: team leads (own team) and admins.
     func cancel(_ request: Request, session: SessionContext) async throws -> Reply {
         let me = session.agent
         let order = try id(request, "order")
         let reason = try request.string("reason")
+        let idem = try request.optionalString("idem")
         let result = try await db { c in
-            try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, now: Date())
+            try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, requestID: idem, now: Date())
         }
         session.logger.info("order cancelled", metadata: ["order": "\(order)", "lead": "\(result.lead)"])
         return .ok(tag: request.tag, fields: [Field("order", Int(order)), Field("lead", Int(result.lead)), Field("status", result.status)])

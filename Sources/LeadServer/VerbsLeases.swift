@@ -160,15 +160,16 @@ extension Verbs {
         }
     }
 
-    /// RELEASE lead= lease= [note=]: gives the lead back to its queue, unchanged.
+    /// RELEASE lead= lease= [note=] [idem=]: gives the lead back to its queue, unchanged.
     func release(_ request: Request, session: SessionContext) async throws -> Reply {
         let me = session.agent
         let lead = try id(request, "lead")
         let lease = try id(request, "lease")
         let note = try request.optionalString("note")
+        let idem = try request.optionalString("idem")
         do {
             let released = try await db { c in
-                try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, now: Date())
+                try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, requestID: idem, now: Date())
             }
             session.logger.info("released", metadata: ["lead": "\(lead)", "lease": "\(lease)"])
             return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("state", released.state)])

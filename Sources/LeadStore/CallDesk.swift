@@ -34,13 +34,14 @@ public struct CallDesk: Sendable {
         at: Date? = nil,
         reason: NonConversionReason? = nil,
         requestID: String? = nil,
-        now: Date
+        now: Date,
+        replay: ReplayFlag? = nil
     ) throws -> DispositionResult {
         let arguments: [(String, String?)] = [
             ("lead", String(lead)), ("lease", String(lease)), ("code", code.rawValue), ("note", note),
             ("at", at.map(PostgresTime.format)), ("reason", reason?.rawValue),
         ]
-        return try ledger.once(c, agent: agent, requestID: requestID, verb: "DISPOSE", arguments: arguments, now: now) { c in
+        return try ledger.once(c, agent: agent, requestID: requestID, verb: "DISPOSE", arguments: arguments, now: now, replay: replay) { c in
             guard let row = try c.query(SQLFiles.query("call_lead"), [lead, agent, lease, now], prepared: true).first else {
                 throw try queue.leaseRefusal(c, lead: lead, agent: agent, lease: lease)
             }
@@ -82,10 +83,11 @@ public struct CallDesk: Sendable {
     /// a request id when one is given.
     /// - Throws: NOTE_REQUIRED, NOT_FOUND, LEASE_HELD, LEASE_LOST, CONFLICT.
     public func release(
-        _ c: PostgresConnection, lead: Int64, agent: Int64, lease: Int64, note: String?, requestID: String? = nil, now: Date
+        _ c: PostgresConnection, lead: Int64, agent: Int64, lease: Int64, note: String?, requestID: String? = nil, now: Date,
+        replay: ReplayFlag? = nil
     ) throws -> ReleaseResult {
         let arguments: [(String, String?)] = [("lead", String(lead)), ("lease", String(lease)), ("note", note)]
-        return try ledger.once(c, agent: agent, requestID: requestID, verb: "RELEASE", arguments: arguments, now: now) { c in
+        return try ledger.once(c, agent: agent, requestID: requestID, verb: "RELEASE", arguments: arguments, now: now, replay: replay) { c in
             try queue.release(c, lead: lead, agent: agent, lease: lease, now: now, note: note ?? "", requestID: requestID)
             let state = try c.query(SQLFiles.query("lease_state"), [lead], prepared: true).first?["state"] ?? ""
             return ReleaseResult(lead: lead, lease: lease, state: state)
@@ -114,7 +116,8 @@ public struct CallDesk: Sendable {
         request: ConversionRequest,
         price: Int64? = nil,
         note: String? = nil,
-        now: Date
+        now: Date,
+        replay: ReplayFlag? = nil
     ) throws -> OrderResult {
         guard let requestID, !requestID.isEmpty else {
             throw Refusal(.idemRequired, "idem: CONVERT needs a request id, so a retry can never create a second order")
@@ -128,7 +131,7 @@ public struct CallDesk: Sendable {
             ("payment_method", request.paymentMethod?.rawValue), ("payment_ref", request.paymentRef),
             ("price", price.map { String($0) }), ("note", note),
         ]
-        return try ledger.once(c, agent: agent, requestID: requestID, verb: "CONVERT", arguments: arguments, now: now) { c in
+        return try ledger.once(c, agent: agent, requestID: requestID, verb: "CONVERT", arguments: arguments, now: now, replay: replay) { c in
             guard let row = try c.query(SQLFiles.query("call_lead"), [lead, agent, lease, now], prepared: true).first else {
                 if let order = try c.query(SQLFiles.query("lead_order"), [lead], prepared: true).first {
                     throw Refusal(.alreadyConverted, "lead \(lead) was already converted into order \(order["id"] ?? "?")")
@@ -274,10 +277,11 @@ public struct CallDesk: Sendable {
     /// team or an admin; BAD_ARG for a blank or too long reason; CONFLICT when already
     /// cancelled, picked up or completed.
     public func cancelOrder(
-        _ c: PostgresConnection, order: Int64, agent: Int64, reason: String?, requestID: String? = nil, now: Date
+        _ c: PostgresConnection, order: Int64, agent: Int64, reason: String?, requestID: String? = nil, now: Date,
+        replay: ReplayFlag? = nil
     ) throws -> OrderResult {
         let arguments: [(String, String?)] = [("order", String(order)), ("reason", reason)]
-        return try ledger.once(c, agent: agent, requestID: requestID, verb: "CANCEL", arguments: arguments, now: now) { c in
+        return try ledger.once(c, agent: agent, requestID: requestID, verb: "CANCEL", arguments: arguments, now: now, replay: replay) { c in
             guard let row = try c.query(SQLFiles.query("order_for_cancel"), [order, agent], prepared: true).first else {
                 throw Refusal(.notFound, "no order \(order)")
             }
@@ -311,23 +315,8 @@ public struct CallDesk: Sendable {
             throw Refusal(.notFound, "no lead \(lead)")
         }
         var fields: [(String, String)] = []
-        func add(_ key: String, _ column: String) {
-            if let v = row[column] { fields.append((key, v)) }
-        }
-        func addDate(_ key: String, _ column: String) {
-            if let d = row.date(column) { fields.append((key, WireDate.format(d))) }
-        }
-        func addBool(_ key: String, _ column: String) {
-            if let b = row.bool(column) { fields.append((key, b ? "1" : "0")) }
-        }
-        add("lead", "id"); add("team", "team"); add("phone", "phone"); add("name", "customer_name"); add("city", "city")
-        add("pincode", "pincode"); add("language", "language"); add("category", "category"); add("brand", "brand")
-        add("model", "model"); add("variant", "variant"); add("conditions", "conditions"); add("price", "quoted_price")
-        add("source", "source"); add("campaign", "campaign"); addDate("created_at", "created_at"); addBool("high_end", "high_end")
-        add("state", "state"); add("outcome", "outcome"); addDate("next_at", "next_at"); add("callback_agent", "callback_agent")
-        add("attempts", "attempts"); add("attempts_today", "attempts_today"); add("last_code", "last_code")
-        addBool("starred", "starred"); addDate("boost_until", "boost_until"); add("assigned", "assigned"); add("holder", "holder"); addDate("held_until", "held_until")
-        addDate("sla_due_at", "sla_due_at"); addBool("sla_breached", "sla_breached"); add("order", "order_id")
+        if let id = row["id"] { fields.append(("lead", id)) }
+        fields += LeadFields.wire(row)
         let history = try c.query(SQLFiles.query("lead_events"), [lead, events.map { max(0, $0) }], prepared: true)
         return LeadHistory(id: lead, teamID: row.int64("team_id") ?? 0, state: row["state"] ?? "",
                            orderID: row.int64("order_id"), orderStatus: row["order_status"],

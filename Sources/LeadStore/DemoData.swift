@@ -26,6 +26,37 @@ public struct DemoData: Sendable {
         public var seconds = 0.0
     }
 
+    /// The demo floor's teams.
+    public static let teams = ["north", "south", "west"]
+    /// Every demo team's agents: name suffix (`<team>-<suffix>`), role, senior.
+    static let roster: [(suffix: String, role: String, senior: Bool)] = [
+        ("lead", "team_lead", true), ("senior1", "senior", true), ("senior2", "senior", true),
+        ("agent1", "agent", false), ("agent2", "agent", false), ("agent3", "agent", false),
+    ]
+    /// The agents the demo seeds with a token: `<team>-lead`, `-senior1`, `-senior2`,
+    /// `-agent1`…`-agent3` for every team, and `admin` (team south).
+    public static var agentNames: [String] {
+        teams.flatMap { team in roster.map { "\(team)-\($0.suffix)" } } + ["admin"]
+    }
+
+    /// Issues fresh tokens to the demo's own agents (`agentNames`) that exist and are not
+    /// disabled, for a demo restarted on its database. Every other agent (one an operator
+    /// added with `leadline agent add`, a `--history` caller) keeps its token.
+    /// - Returns: the re-tokened agents with their new tokens, by team then name.
+    public static func reissueTokens(_ c: PostgresConnection) throws -> [SeededAgent] {
+        let rows = try c.query("""
+            SELECT a.name, t.name AS team, a.role::text AS role FROM agents a JOIN teams t ON t.id = a.team_id
+            WHERE a.status <> 'disabled' AND a.name = ANY($1::text[]) ORDER BY t.name, a.name
+            """, [agentNames]).rows
+        var agents: [SeededAgent] = []
+        for row in rows {
+            guard let name = row["name"] else { continue }
+            let token = try AgentDirectory().rotateToken(c, name: name)
+            agents.append(SeededAgent(name: name, team: row["team"] ?? "", role: row["role"] ?? "", token: token))
+        }
+        return agents
+    }
+
     struct City { let name: String; let prefix: Int; let team: String }
     static let cities: [City] = [
         City(name: "Bengaluru", prefix: 560, team: "south"), City(name: "Chennai", prefix: 600, team: "south"),
@@ -114,7 +145,7 @@ public struct DemoData: Sendable {
         var rng = SplitMix(seed: seed)
         var report = Report()
         try c.transaction { c in
-            for team in ["north", "south", "west"] {
+            for team in Self.teams {
                 try c.query("INSERT INTO teams (name, time_zone) VALUES ($1::text, 'Asia/Kolkata') ON CONFLICT (name) DO NOTHING", [team])
             }
             for d in Self.devices {
@@ -138,12 +169,8 @@ public struct DemoData: Sendable {
                     }
                 }
             }
-            let roster: [(String, String, String, Bool)] = [
-                ("lead", "team_lead", "", true), ("senior1", "senior", "", true), ("senior2", "senior", "", true),
-                ("agent1", "agent", "", false), ("agent2", "agent", "", false), ("agent3", "agent", "", false),
-            ]
-            for team in ["north", "south", "west"] {
-                for (suffix, role, _, senior) in roster {
+            for team in Self.teams {
+                for (suffix, role, senior) in Self.roster {
                     let name = "\(team)-\(suffix)"
                     let token = AgentToken.generate()
                     let salt = AgentToken.randomBytes(16)

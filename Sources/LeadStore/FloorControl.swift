@@ -551,8 +551,10 @@ public struct FloorControl: Sendable {
             if let count { details["count"] = String(count) }
             if let viewFilter { details["view"] = viewFilter.rawValue }
             if let city { details["city"] = city }
-            try Self.audit(c, now: now, team: team, by: overseer, action: "move", agent: receiver?.id ?? source?.id,
-                           leads: moving.count, forced: force, details: details)
+            if !moving.isEmpty {
+                try Self.audit(c, now: now, team: team, by: overseer, action: "move", agent: receiver?.id ?? source?.id,
+                               leads: moving.count, forced: force, details: details)
+            }
             return MoveResult(moved: moving.count, skippedHeld: skippedHeld, skippedNotSkilled: skippedNotSkilled, revoked: revoked)
         }
     }
@@ -586,8 +588,10 @@ public struct FloorControl: Sendable {
             case .draining: "drain"
             default: "resume"
             }
-            try Self.audit(c, now: now, team: agent.teamID, by: overseer, action: action, agent: agent.id, leads: returned ?? 0,
-                           forced: false, details: ["before": agent.status.rawValue, "after": status.rawValue])
+            if agent.status != status || (returned ?? 0) > 0 {
+                try Self.audit(c, now: now, team: agent.teamID, by: overseer, action: action, agent: agent.id, leads: returned ?? 0,
+                               forced: false, details: ["before": agent.status.rawValue, "after": status.rawValue])
+            }
             return AgentStatusResult(agent: agent.name, status: status, returned: returned)
         }
     }
@@ -608,14 +612,22 @@ public struct FloorControl: Sendable {
                 throw Refusal(.notFound, "agent: no agent \(name)")
             }
             let after = AgentSettings(row: row)
+            // The settings that changed, as they were and as they are (`cities_before`, `cities`, …).
+            let before = agent.snapshot
+            func list(_ set: Set<String>) -> String { set.sorted().joined(separator: ",") }
             var details: [String: String] = [:]
-            if let senior = changes.senior { details["senior"] = senior ? "1" : "0" }
-            if let cities = changes.cities { details["cities"] = cities.joined(separator: ",") }
-            if let devices = changes.devices { details["devices"] = devices.joined(separator: ",") }
-            if let languages = changes.languages { details["languages"] = languages.joined(separator: ",") }
-            if let capacity = changes.capacity { details["capacity"] = String(capacity) }
-            try Self.audit(c, now: now, team: agent.teamID, by: overseer, action: "agent_set", agent: agent.id, leads: 0,
-                           forced: false, details: details)
+            func changed(_ key: String, _ old: String, _ new: String) {
+                if old != new { details["\(key)_before"] = old; details[key] = new }
+            }
+            changed("senior", agent.senior ? "1" : "0", after.senior ? "1" : "0")
+            changed("cities", list(before.cities), list(Set(after.cities)))
+            changed("devices", list(before.deviceCategories), list(Set(after.devices)))
+            changed("languages", list(before.languages), list(Set(after.languages)))
+            changed("capacity", String(before.capacity), String(after.capacity))
+            if !details.isEmpty {
+                try Self.audit(c, now: now, team: agent.teamID, by: overseer, action: "agent_set", agent: agent.id, leads: 0,
+                               forced: false, details: details)
+            }
             return after
         }
     }
@@ -653,8 +665,10 @@ public struct FloorControl: Sendable {
                 team, starred, filter.lead, view?.rawValue, filter.city, filter.source, filter.before, filter.after, overseer.id, now,
             ], prepared: true).first
             let changed = row?.int("changed") ?? 0
-            try Self.audit(c, now: now, team: team, by: overseer, action: starred ? "star" : "unstar", agent: nil, leads: changed,
-                           forced: false, details: filter.details)
+            if changed > 0 {
+                try Self.audit(c, now: now, team: team, by: overseer, action: starred ? "star" : "unstar", agent: nil, leads: changed,
+                               forced: false, details: filter.details)
+            }
             return changed
         }
     }
@@ -814,6 +828,8 @@ public struct FloorControl: Sendable {
         let teamID: Int64
         let team: String
         let status: AgentStatus
+        /// The `senior` flag as stored (team leads and admins take High Ends whatever it says).
+        let senior: Bool
         let snapshot: AgentSnapshot
         let policy: TeamPolicy
     }
@@ -835,7 +851,7 @@ public struct FloorControl: Sendable {
                                      deviceCategories: Set(row.stringArray("device_categories") ?? []),
                                      languages: Set(row.stringArray("languages") ?? []))
         return FloorAgent(id: id, name: row["name"] ?? name, teamID: teamID, team: row["team"] ?? "", status: status,
-                          snapshot: snapshot, policy: policy)
+                          senior: row.bool("senior") ?? false, snapshot: snapshot, policy: policy)
     }
 
     /// Holds the agent's row until commit and returns its status now.

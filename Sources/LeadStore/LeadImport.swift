@@ -64,21 +64,39 @@ public struct LeadImport: Sendable {
 
         try c.query(SQLFiles.query("import_stage"))
         var summary = Summary()
-        var batch: [String: (line: Int, copy: String)] = [:]
+        // One batch: the good rows in file order, each with its pass. The first row of a
+        // customer and device (the key of an open lead) in the batch goes in the batch's
+        // first pass, its second row in the next pass, and so on, so a customer
+        // who appears twice in one file is ingested exactly as two imports one after the
+        // other would be (the later row updates the lead the earlier one created, with a
+        // `recheck` event). One statement cannot touch the same lead twice, hence passes.
+        var batch: [(pass: Int, copy: String)] = []
+        var seen: [String: Int] = [:]
         batch.reserveCapacity(batchSize)
 
         func flush() throws {
             guard !batch.isEmpty else { return }
-            let rows = batch.values.sorted { $0.line < $1.line }
+            var passes: [[String]] = []
+            for row in batch {
+                if row.pass == passes.count { passes.append([]) }
+                passes[row.pass].append(row.copy)
+            }
             batch.removeAll(keepingCapacity: true)
+            seen.removeAll(keepingCapacity: true)
             let result = try c.transaction { c -> (Int, Int, [(Int, String)]) in
-                try c.copyIn("""
-                    COPY lead_import (line, team, phone, name, city, pincode, language, category, brand, model, variant,
-                                      conditions, price, source, campaign, created_at) FROM STDIN
-                    """, lines: rows.map(\.copy))
-                let unknownTeams = try c.query(SQLFiles.query("import_unknown_teams")).rows.map { ($0.int("line")!, $0["team"] ?? "") }
-                let r = try c.query(SQLFiles.query("import_batch"), [now]).first
-                return (r?.int("created") ?? 0, r?.int("updated") ?? 0, unknownTeams)
+                var (created, updated, unknownTeams) = (0, 0, [(Int, String)]())
+                for (number, lines) in passes.enumerated() {
+                    if number > 0 { try c.query(SQLFiles.query("import_clear")) }
+                    try c.copyIn("""
+                        COPY lead_import (line, team, phone, name, city, pincode, language, category, brand, model, variant,
+                                          conditions, price, source, campaign, created_at) FROM STDIN
+                        """, lines: lines)
+                    unknownTeams += try c.query(SQLFiles.query("import_unknown_teams")).rows.map { ($0.int("line")!, $0["team"] ?? "") }
+                    let r = try c.query(SQLFiles.query("import_batch"), [now]).first
+                    created += r?.int("created") ?? 0
+                    updated += r?.int("updated") ?? 0
+                }
+                return (created, updated, unknownTeams.sorted { $0.0 < $1.0 })
             }
             summary.created += result.0
             summary.updated += result.1
@@ -122,12 +140,13 @@ public struct LeadImport: Sendable {
                     continue
                 }
                 let key = "\(lead.phone)|\(lead.category)|\(lead.brand)|\(lead.model)|\(lead.variant)"
-                if batch[key] != nil { summary.updated += 1 }  // same customer and device twice in a batch: the later row wins
-                batch[key] = (line, CopyText.line([
+                let pass = seen[key, default: 0]
+                seen[key] = pass + 1
+                batch.append((pass, CopyText.line([
                     String(line), lead.team, lead.phone, lead.name, lead.city, lead.pincode, lead.language,
                     lead.category, lead.brand, lead.model, lead.variant, lead.conditions.joined(separator: ","),
                     String(lead.priceMinor), lead.source, lead.campaign, PostgresTime.format(createdAt),
-                ]))
+                ])))
                 if batch.count >= batchSize { try flush() }
             }
         }

@@ -113,7 +113,14 @@ public struct LeadQueue: Sendable {
         if row["state"] == "closed" {
             return Refusal(.leaseLost, "lead \(lead) is closed; lease \(lease) is no longer valid")
         }
-        return Refusal(.leaseLost, "lease \(lease) on lead \(lead) has expired or was revoked (current lease \(row["lease_gen"] ?? "?")); CLAIM again")
+        let current = row.int64("lease_gen") ?? 0
+        if current < lease {
+            return Refusal(.leaseLost, "lease \(lease) was never issued for lead \(lead); CLAIM again")
+        }
+        if current > lease {
+            return Refusal(.leaseLost, "lease \(lease) on lead \(lead) is stale: the lead has been claimed again since; CLAIM again")
+        }
+        return Refusal(.leaseLost, "lease \(lease) on lead \(lead) has ended (disposed, released, expired or revoked); CLAIM again")
     }
 
     // MARK: background passes (each returns how many leads it moved)
@@ -153,18 +160,20 @@ public struct LeadQueue: Sendable {
 }
 
 /// The lead fields of docs/PROTOCOL.md §11, in its order, from a row that carries the
-/// same column names as claim.sql's result (missing columns and NULLs are left out).
+/// same column names as claim.sql's result (missing columns, NULLs and empty values are
+/// left out; a closed lead shows no queue placement: no boost, no assignee).
 public enum LeadFields {
     public static func wire(_ row: Row) -> [(String, String)] {
         var fields: [(String, String)] = []
+        let closed = row["state"] == "closed"
         func add(_ key: String, _ column: String) {
-            if let v = row[column] { fields.append((key, v)) }
+            if let v = row[column], !v.isEmpty, !(closed && key == "assigned") { fields.append((key, v)) }
         }
         func flag(_ key: String, _ column: String) {
             if let b = row.bool(column) { fields.append((key, b ? "1" : "0")) }
         }
         func date(_ key: String, _ column: String) {
-            if let d = row.date(column) { fields.append((key, WireDate.format(d))) }
+            if let d = row.date(column), !(closed && key == "boost_until") { fields.append((key, WireDate.format(d))) }
         }
         add("team", "team"); add("phone", "phone"); add("name", "customer_name"); add("city", "city")
         add("pincode", "pincode"); add("language", "language"); add("category", "category"); add("brand", "brand")

@@ -11,6 +11,16 @@ import Postgres
 /// connections are safe: the first INSERT of the id wins, the second waits on the unique
 /// key until the first commits, then returns the winner's stored reply. A call that was
 /// refused stores nothing (its transaction rolled back), so a retry is judged afresh.
+/// Set by `RequestLedger.once` when a call was answered from the ledger (a retry with a
+/// request id already used): the caller then counts nothing twice (metrics, logs).
+public final class ReplayFlag {
+    public private(set) var replayed = false
+
+    public init() {}
+
+    func set() { replayed = true }
+}
+
 public struct RequestLedger: Sendable {
     /// Longest request id accepted (the table's CHECK).
     public static let maxLength = 128
@@ -32,6 +42,7 @@ public struct RequestLedger: Sendable {
         verb: String,
         arguments: [(String, String?)],
         now: Date,
+        replay: ReplayFlag? = nil,
         _ body: (PostgresConnection) throws -> R
     ) throws -> R {
         guard let requestID else { return try c.transaction(body) }
@@ -40,7 +51,9 @@ public struct RequestLedger: Sendable {
         return try c.transaction { c in
             let taken = try c.query(SQLFiles.query("request_claim"), [agent, requestID, verb, fingerprint, now], prepared: true)
             if taken.isEmpty {
-                return try replay(c, agent: agent, requestID: requestID, verb: verb, fingerprint: fingerprint)
+                let stored: R = try self.replay(c, agent: agent, requestID: requestID, verb: verb, fingerprint: fingerprint)
+                replay?.set()
+                return stored
             }
             let result = try body(c)
             try c.query(SQLFiles.query("request_reply"), [agent, requestID, try Self.encode(result)], prepared: true)

@@ -97,3 +97,15 @@ public struct Floor: Sendable {
         return try c.query(sql, params)
     }
 }
+
+/// Runs blocking work (libpq calls) on a thread of its own and awaits its result.
+///
+/// Tests that hold database connections in blocking calls must not do so on the Swift
+/// concurrency pool: it has one thread per core, so a few blocking claimers would take
+/// it all, leave the servers under test without threads, and make the claimers run two
+/// at a time instead of all at once.
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -9,11 +9,13 @@ struct CLICommand: AsyncParsableCommand {
         abstract: "Talk to a Leadline server: interactively (like redis-cli), or run one command and exit.",
         discussion: """
             Interactive: prints the server's HELLO, then reads request lines at a prompt and prints \
-            every reply line (multi-row replies in full). `help` lists the verbs, `history` the lines \
-            sent, `quit` leaves. With --agent and --token it logs in first.
+            every reply line (multi-row replies in full). `help` lists the verbs, `help VERB` shows one \
+            (`help claim`, `help lead add`: the server's HELP verb=), `history` the lines sent, `quit` \
+            leaves. With --agent and --token it logs in first.
 
-            One command: `leadline cli --agent asha --token T -- CLAIM wait=5` or `-c "CLAIM wait=5"`. \
-            The exit status is 1 when the reply is ERR (or AUTH fails), 2 when the server cannot be reached.
+            One command: `leadline cli --agent asha --token T -- CLAIM wait=5` or `-c "CLAIM wait=5"` \
+            (one of the two, not both). The exit status is 1 when the reply is ERR (or AUTH fails), \
+            2 when the server cannot be reached.
             """)
 
     @Option(help: "Server address (default $LEADLINE_HOST or 127.0.0.1).")
@@ -36,6 +38,12 @@ struct CLICommand: AsyncParsableCommand {
 
     @Argument(parsing: .postTerminator, help: "A request to run, after `--` (e.g. -- CLAIM wait=5).")
     var words: [String] = []
+
+    func validate() throws {
+        if command != nil, !words.isEmpty {
+            throw ValidationError("give the request either with -c or after --, not both (-c \"\(command ?? "")\" and -- \(words.joined(separator: " ")))")
+        }
+    }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -74,7 +82,7 @@ struct CLICommand: AsyncParsableCommand {
             if reply.contains(where: { ProtocolClient.errorCode($0) != nil }) { throw ExitCode(1) }
         }
         if let oneShot {
-            let lines = try await exchange(client, oneShot)
+            let lines = try await exchange(client, Self.helpRequest(oneShot) ?? oneShot)
             lines.forEach { print($0) }
             await client.close()
             if lines.isEmpty || lines.contains(where: { ProtocolClient.errorCode($0) != nil }) { throw ExitCode(1) }
@@ -124,7 +132,7 @@ struct CLICommand: AsyncParsableCommand {
                 break
             }
             history.append(line)
-            let reply = try await exchange(client, line)
+            let reply = try await exchange(client, Self.helpRequest(line) ?? line)
             reply.forEach { print($0) }
             if client.isClosedByServer || reply.isEmpty {
                 print("(connection closed by the server)")
@@ -153,7 +161,24 @@ struct CLICommand: AsyncParsableCommand {
             print("  " + spec.usage.padding(toLength: max(spec.usage.count, 44), withPad: " ", startingAt: 0)
                   + "  [\(spec.role.rawValue)] " + spec.summary)
         }
-        print("cli: help, history, quit. Values with spaces go in quotes: NOTE lead=7 text=\"call after 6\"")
+        print("cli: help, help VERB (e.g. help lead add), history, quit. Values with spaces go in quotes: NOTE lead=7 text=\"call after 6\"")
+    }
+
+    /// `help VERB` (or `? VERB`), any case, verbs of one or two words: the server's
+    /// `HELP verb="VERB"` request line (docs/PROTOCOL.md, HELP). Nil for any other line,
+    /// including a bare `help` and a HELP that already has keys (`HELP verb=claim`),
+    /// which go to the server as typed.
+    static func helpRequest(_ line: String) -> String? {
+        var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var tag: String?
+        if let first = words.first, first.hasPrefix("#") {
+            tag = String(first.dropFirst())
+            words.removeFirst()
+        }
+        guard let first = words.first, ["help", "?"].contains(first.lowercased()), words.count > 1,
+              !words.dropFirst().contains(where: { $0.contains("=") || $0.contains("\"") }) else { return nil }
+        let verb = words.dropFirst().joined(separator: " ").uppercased()
+        return Request(tag: tag, verb: "HELP", args: [Field("verb", verb)]).encode().trimmingCharacters(in: .newlines)
     }
 
     static func fail(_ message: String) {

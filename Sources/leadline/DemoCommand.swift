@@ -14,11 +14,11 @@ struct DemoCommand: AsyncParsableCommand {
             Like `serve` (same settings), but first loads demo data (teams north/south/west, agents \
             <team>-lead, -senior1, -senior2, -agent1..3, and admin) when the database has no agents, \
             and prints every agent's token. With the embedded cluster (default data dir ./.leadline-demo) \
-            an existing demo database gets fresh tokens for its demo agents instead, so the printed \
-            tokens always work.
+            an existing demo database gets fresh tokens for those demo agents instead, so the printed \
+            tokens always work; agents added with `leadline agent add` keep theirs.
             """)
 
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var database: DemoDatabaseOptions
     @OptionGroup var server: ServerOptions
 
     @Option(help: "How many leads to seed.")
@@ -28,10 +28,10 @@ struct DemoCommand: AsyncParsableCommand {
         guard leads >= 0 else { throw ValidationError("--leads must be ≥ 0") }
         let (config, extras) = try server.resolve()
         let logger = bootstrapServerLogging(level: config.logLevel)
-        var options = database.applying(extras)
+        var options = try database.options().applying(extras)
         let embedded = options.resolvedURL == nil
         if embedded, options.dataDir == nil, ProcessInfo.processInfo.environment["LEADLINE_DATA_DIR"] == nil {
-            options.dataDir = ".leadline-demo"
+            options.dataDir = DemoDatabaseOptions.defaultDataDir
         }
         let count = leads
         try await options.withDatabase(logger: logger) { conninfo in
@@ -62,17 +62,9 @@ struct DemoCommand: AsyncParsableCommand {
             print("the database already has agents: not seeding; use your tokens (or `leadline agent token NAME`)")
             return []
         }
-        var agents: [DemoAgent] = []
-        let rows = try c.query("""
-            SELECT a.name, t.name AS team, a.role::text AS role FROM agents a JOIN teams t ON t.id = a.team_id
-            WHERE a.status <> 'disabled' ORDER BY t.name, a.name
-            """).rows
-        for row in rows {
-            guard let name = row["name"] else { continue }
-            let token = try AgentDirectory().rotateToken(c, name: name)
-            agents.append(DemoAgent(name: name, team: row["team"] ?? "", role: row["role"] ?? "", token: token))
-        }
-        print("demo database already seeded: issued fresh tokens")
+        // Only the demo's own agents: one an operator added keeps its token.
+        let agents = try DemoData.reissueTokens(c).map { DemoAgent(name: $0.name, team: $0.team, role: $0.role, token: $0.token) }
+        print("demo database already seeded: issued fresh tokens to the demo agents (other agents keep theirs)")
         return agents
     }
 
@@ -86,6 +78,28 @@ struct DemoCommand: AsyncParsableCommand {
         print("         AUTH agent=\(sample?.name ?? "NAME") token=\(sample?.token ?? "TOKEN")")
         print("         CLAIM wait=5      then HELP, MINE, DISPOSE …, QUIT" + (metricsPort.map { "   metrics: http://\(host):\($0)/metrics" } ?? ""))
         fflush(nil)
+    }
+}
+
+/// `DatabaseOptions` for `demo`: the same flags, with the demo's own default data dir in
+/// `--help` (./.leadline-demo, not ./.leadline).
+struct DemoDatabaseOptions: ParsableArguments {
+    static let defaultDataDir = ".leadline-demo"
+
+    @Option(name: .customLong("database-url"),
+            help: "PostgreSQL URL or conninfo (default: $DATABASE_URL; without either, an embedded cluster in --data-dir).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"),
+            help: "Directory of the embedded PostgreSQL cluster (default: $LEADLINE_DATA_DIR or ./\(defaultDataDir)).")
+    var dataDir: String?
+
+    /// The same choice as `DatabaseOptions` (which `demo` then defaults to ./.leadline-demo).
+    func options() throws -> DatabaseOptions {
+        var arguments: [String] = []
+        if let databaseURL { arguments.append("--database-url=\(databaseURL)") }
+        if let dataDir { arguments.append("--data-dir=\(dataDir)") }
+        return try DatabaseOptions.parse(arguments)
     }
 }
 

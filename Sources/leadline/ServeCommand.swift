@@ -14,7 +14,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: Self.help("host")) var host: String?
     @Option(help: Self.help("port")) var port: String?
     @Option(name: .customLong("metrics-host"), help: Self.help("metrics_host")) var metricsHost: String?
-    @Option(name: .customLong("metrics-port"), help: Self.help("metrics_port")) var metricsPort: String?
+    // Unconditional: the value may be -1 (`--metrics-port -1`), which would otherwise read as a flag.
+    @Option(name: .customLong("metrics-port"), parsing: .unconditional, help: Self.help("metrics_port")) var metricsPort: String?
     @Option(name: .customLong("max-connections"), help: Self.help("max_connections")) var maxConnections: String?
     @Option(name: .customLong("idle-timeout"), help: Self.help("idle_timeout")) var idleTimeout: String?
     @Option(name: .customLong("max-line-length"), help: Self.help("max_line_length")) var maxLineLength: String?

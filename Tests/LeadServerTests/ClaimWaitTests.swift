@@ -137,7 +137,11 @@ struct ClaimWaitTests {
                     var leads: [String] = []
                     for _ in 0..<3 {
                         let reply = try await c.call("CLAIM")
-                        if let lead = value(reply.first, "lead") { leads.append(lead) }
+                        if let lead = value(reply.first, "lead") {
+                            leads.append(lead)
+                        } else if code(reply.first) != "EMPTY" {
+                            leads.append("unexpected: \(reply.first ?? "nil")")
+                        }
                     }
                     await c.close()
                     return leads
@@ -148,6 +152,7 @@ struct ClaimWaitTests {
             return all
         }
         let flat = claims.flatMap { $0 }
+        #expect(!flat.contains { $0.hasPrefix("unexpected") }, "\(flat.filter { $0.hasPrefix("unexpected") })")
         #expect(flat.count == 150, "every lead handed out once")
         #expect(Set(flat).count == flat.count, "no lead handed to two agents")
         let held = try floor.query("SELECT count(*) AS n FROM leads WHERE holder_agent_id IS NOT NULL").first?.int("n")

@@ -102,8 +102,11 @@ struct SessionTests {
         #expect(code(try await asha.call("ESCALATE lead=\(lead) to=legal summary=x ask=y").first) == "BAD_ARG")
 
         #expect(code(try await asha.call("RELEASE lead=\(lead) lease=\(lease)").first) == "NOTE_REQUIRED")
-        let released = try await asha.call("RELEASE lead=\(lead) lease=\(lease) note=\"wrong language, needs Tamil\"")
+        let released = try await asha.call("RELEASE lead=\(lead) lease=\(lease) note=\"wrong language, needs Tamil\" idem=r1")
         #expect(released == ["OK lead=\(lead) state=follow_up"], "a note took it out of Not Called")
+        #expect(try await asha.call("RELEASE lead=\(lead) lease=\(lease) note=\"wrong language, needs Tamil\" idem=r1") == released,
+                "a retried RELEASE gets the first reply")
+        #expect(code(try await asha.call("RELEASE lead=\(lead) lease=\(lease) note=other idem=r1").first) == "CONFLICT")
         #expect(code(try await asha.call("TOUCH lead=\(lead) lease=\(lease)").first) == "LEASE_LOST")
 
         let bad = try await asha.call("LEAD ADD phone=12345 name=Ravi city=Pune pincode=0123 category=phone brand=Apple model=X variant=Y price=10 source=app team=north")
@@ -123,9 +126,16 @@ struct SessionTests {
         let secondLead = try #require(value(second.first, "lead"))
         let order = try await asha.call(#"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#)
         let orderID = try #require(value(order.first, "order"), "\(order)")
+        let retried = try await asha.call(#"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#)
+        #expect(retried == order, "a retried CONVERT gets the first reply")
+        let metrics = try await scrape(server)
+        #expect(metrics.contains("leadline_conversions_total 1"), "the replay is not a second conversion")
+        #expect(metrics.contains(#"leadline_dispositions_total{code="create_order"} 1"#))
         let lead1 = try await server.login("lead1")
         #expect(code(try await lead1.call("CANCEL order=\(orderID) reason=\"  \"").first) == "BAD_ARG")
-        #expect(try await lead1.call("CANCEL order=\(orderID) reason=\"price dispute\"") == ["OK order=\(orderID) lead=\(secondLead) status=cancelled"])
+        let cancelled = try await lead1.call("CANCEL order=\(orderID) reason=\"price dispute\" idem=c1")
+        #expect(cancelled == ["OK order=\(orderID) lead=\(secondLead) status=cancelled"])
+        #expect(try await lead1.call("CANCEL order=\(orderID) reason=\"price dispute\" idem=c1") == cancelled, "a retried CANCEL gets the first reply")
         #expect(code(try await lead1.call("CANCEL order=\(orderID) reason=again").first) == "CONFLICT")
         try await server.stop()
     }
@@ -382,6 +392,16 @@ struct SessionTests {
         #expect(try await missing.line() == "HTTP/1.1 404 Not Found")
         try await server.stop()
     }
+}
+
+/// The server's `GET /metrics` body, one line per element.
+func scrape(_ server: TestServer) async throws -> [String] {
+    let port = try #require(server.metricsPort)
+    let http = try await ProtocolClient.connect(port: port)
+    try await http.sendRaw(Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+    var lines: [String] = []
+    while let line = try await http.line() { lines.append(line) }
+    return lines
 }
 
 /// A small deterministic generator for the random-bytes test.

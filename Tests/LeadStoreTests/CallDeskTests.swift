@@ -124,11 +124,6 @@ private func ist(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: I
 }
 
 /// Runs blocking database work on its own thread (never on the Swift concurrency pool).
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
 
 @Suite("Call desk: dispositions, cadence, conversion, idempotency, escalations, notes, cancellations")
 struct CallDeskTests {

@@ -282,7 +282,7 @@ import Testing
         let perAgent = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for agent in agents {
                 group.addTask {
-                    try await Task.detached {
+                    try await onThread {
                         let c = try PostgresConnection(conninfo: info)
                         defer { c.close() }
                         let queue = LeadQueue()
@@ -298,7 +298,7 @@ import Testing
                                 """, [lead.id, now, agent, lead.lease])
                         }
                         return mine
-                    }.value
+                    }
                 }
             }
             var all: [[Int64]] = []

@@ -23,11 +23,11 @@ import Testing
         let reports = try await withThrowingTaskGroup(of: Migrator.Report.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    try await Task.detached {
+                    try await onThread {
                         let c = try PostgresConnection(conninfo: info)
                         defer { c.close() }
                         return try Migrator().migrate(c)
-                    }.value
+                    }
                 }
             }
             var all: [Migrator.Report] = []

@@ -4,7 +4,8 @@
 -- that came due), then the team pool; within each, High Ends → Not Called → due
 -- callbacks, a SIGNAL-boosted lead (priority 0) ahead of its tier, then the oldest SLA
 -- deadline first. Eligibility is decided here, not by fetching and filtering: status,
--- capacity, seniority for High Ends, team, skills, starred mode. The order is the same
+-- capacity, seniority for High Ends, team, skills, starred mode (which holds back the
+-- personal queue's unstarred leads too: starring is how a lead manager releases a lead). The order is the same
 -- for every eligible agent and depends on nothing an agent did before (docs/CLAIMS.md,
 -- Fairness). The uncorrelated sub-selects on `agent` become init-plans, so the pool scan
 -- is an index range scan of leads_ready_pool in (tier, priority, sla_due_at, id) order.
@@ -19,6 +20,7 @@ personal AS MATERIALIZED (
     WHERE l.assigned_agent_id = (SELECT id FROM agent)
       AND l.tier IS NOT NULL
       AND ($3::smallint IS NULL OR l.tier = $3::smallint)
+      AND (l.starred OR NOT (SELECT starred_mode FROM agent))
     ORDER BY l.tier, l.priority, l.sla_due_at, l.id
     LIMIT 1
     FOR UPDATE SKIP LOCKED

@@ -29,6 +29,7 @@ personal AS MATERIALIZED (
         WHERE l.assigned_agent_id = a.id
           AND l.tier IS NOT NULL
           AND ($3::smallint IS NULL OR l.tier = $3::smallint)
+          AND (l.starred OR NOT a.starred_mode)
         ORDER BY l.tier, l.priority, l.sla_due_at, l.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED

@@ -1,7 +1,7 @@
 -- SIGNAL: the lead is boosted (priority 0 until now + the boost; an earlier, longer boost
 -- is kept) so it goes ahead of its tier; a retry or follow-up waiting for its time becomes
 -- due at once (a callback keeps the customer's time); with a receiving agent (a failed
--- payment) it goes into that agent's personal queue. Events: `signal` (the note, the kind,
+-- payment) it goes into that agent's personal queue (starred, if the team runs starred mode). Events: `signal` (the note, the kind,
 -- the boost, whom it was routed to) and, when routed, `assigned`. A wake-up if claimable.
 --   $1 lead, $2 kind, $3 note, $4 acting agent, $5 now, $6 boost in seconds,
 --   $7 receiving agent (NULL = stays where it is)
@@ -15,6 +15,8 @@ WITH boosted AS (
                     THEN lead_tier(l.high_end, l.state, least(l.next_action_at, $5::timestamptz), $5::timestamptz)
                     ELSE l.tier END,
         assigned_agent_id = coalesce($7::bigint, l.assigned_agent_id),
+        -- A failed payment routed to an agent is released to it even in starred mode.
+        starred = l.starred OR ($7::bigint IS NOT NULL AND (SELECT t.starred_mode FROM teams t WHERE t.id = l.team_id)),
         reserved_until = CASE WHEN $7::bigint IS NULL THEN l.reserved_until END
     WHERE l.id = $1::bigint AND l.state <> 'closed'
     RETURNING l.id, l.team_id, l.tier, l.assigned_agent_id, l.boost_until
