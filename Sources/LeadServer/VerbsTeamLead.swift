@@ -135,6 +135,7 @@ extension Verbs {
     }
 
     /// TEAM SET [team=] [starred_mode=] [shift_end=] [junior_high_ends=] [account_manager=]
+    /// and the call rules ([lease_minutes=] … [call_window=]).
     func teamSet(_ request: Request, session: SessionContext) async throws -> Reply {
         let team = try request.optionalString("team")
         var changes = TeamChanges()
@@ -149,6 +150,15 @@ extension Verbs {
         changes.juniorHighEnds = try request.optionalBool("junior_high_ends")
         if let manager = try request.optionalString("account_manager") {
             changes.accountManager = .some(manager.isEmpty || manager.lowercased() == "none" ? nil : manager)
+        }
+        for (key, range) in TeamRuleChanges.limits {
+            if let value = try request.optionalInt(key, range: range) { changes.rules.set(key, value) }
+        }
+        if let window = try request.optionalString("call_window") {
+            guard TeamRuleChanges.callWindow(window) != nil else {
+                throw request.badArg("call_window", "expected HH:MM-HH:MM (24-hour, team time), start before end")
+            }
+            changes.rules.callWindow = window
         }
         let by = overseer(session)
         let floor = self.floor

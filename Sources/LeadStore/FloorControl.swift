@@ -110,6 +110,10 @@ public struct TeamChanges: Sendable, Equatable {
     /// An agent of the team; `.some(nil)` = no account manager.
     public var accountManager: String??
 
+    /// The team's call rules (nil keeps each): lease length, callback grace and horizon,
+    /// follow-up delay, Not Connected cadence, calling window, unreachable cut-off.
+    public var rules = TeamRuleChanges()
+
     public init(starredMode: Bool? = nil, shiftEnd: String?? = nil, juniorHighEnds: Bool? = nil, accountManager: String?? = nil) {
         self.starredMode = starredMode
         self.shiftEnd = shiftEnd
@@ -227,6 +231,52 @@ public struct SignalResult: Sendable, Equatable {
     }
 }
 
+/// Changes to a team's call rules (TEAM SET, `leadline team set`); nil keeps a rule. Each
+/// key is the wire key, its unit in its name; `limits` holds the accepted ranges.
+public struct TeamRuleChanges: Sendable, Equatable {
+    public var leaseMinutes: Int?
+    public var callbackGraceMinutes: Int?
+    public var callbackHorizonDays: Int?
+    public var followUpHours: Int?
+    public var attemptsPerDay: Int?
+    public var attemptSpacingMinutes: Int?
+    public var unreachableAfterDays: Int?
+    /// `HH:MM-HH:MM` on the team's clock (start before end), as given.
+    public var callWindow: String?
+
+    public init() {}
+
+    /// Wire key → accepted range, in the order the reply lists the rules.
+    public static let limits: [(key: String, range: ClosedRange<Int>)] = [
+        ("lease_minutes", 1...1440), ("callback_grace_minutes", 0...1440), ("callback_horizon_days", 1...90),
+        ("follow_up_hours", 1...720), ("attempts_per_day", 1...24), ("attempt_spacing_minutes", 0...1440),
+        ("unreachable_after_days", 1...60),
+    ]
+
+    /// Sets the integer rule named by its wire key.
+    public mutating func set(_ key: String, _ value: Int) {
+        switch key {
+        case "lease_minutes": leaseMinutes = value
+        case "callback_grace_minutes": callbackGraceMinutes = value
+        case "callback_horizon_days": callbackHorizonDays = value
+        case "follow_up_hours": followUpHours = value
+        case "attempts_per_day": attemptsPerDay = value
+        case "attempt_spacing_minutes": attemptSpacingMinutes = value
+        case "unreachable_after_days": unreachableAfterDays = value
+        default: preconditionFailure("unknown team rule \(key)")
+        }
+    }
+
+    /// Reads a calling window `HH:MM-HH:MM` (24-hour, start before end) into its two
+    /// `HH:MM:SS` ends, or nil when malformed.
+    public static func callWindow(_ text: String) -> (start: String, end: String)? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = TeamChanges.shiftEnd(String(parts[0])), let end = TeamChanges.shiftEnd(String(parts[1])),
+              start < end else { return nil }
+        return (start, end)
+    }
+}
+
 /// A team's floor settings: the reply to TEAM SET.
 public struct TeamSettings: Sendable, Equatable {
     public let team: String
@@ -236,14 +286,23 @@ public struct TeamSettings: Sendable, Equatable {
     public let shiftEnd: String?
     public let juniorHighEnds: Bool
     public let accountManager: String?
+    /// The call rules as wire pairs, in `TeamRuleChanges.limits` order, then `call_window`.
+    public let rules: [(String, String)]
 
-    /// `team time_zone starred_mode [shift_end] junior_high_ends [account_manager]`.
+    /// `team time_zone starred_mode [shift_end] junior_high_ends [account_manager]`, then the
+    /// call rules.
     public var fields: [(String, String)] {
         var out = [("team", team), ("time_zone", timeZone), ("starred_mode", starredMode ? "1" : "0")]
         if let shiftEnd { out.append(("shift_end", shiftEnd)) }
         out.append(("junior_high_ends", juniorHighEnds ? "1" : "0"))
         if let accountManager { out.append(("account_manager", accountManager)) }
-        return out
+        return out + rules
+    }
+
+    public static func == (a: TeamSettings, b: TeamSettings) -> Bool {
+        a.team == b.team && a.timeZone == b.timeZone && a.starredMode == b.starredMode && a.shiftEnd == b.shiftEnd
+            && a.juniorHighEnds == b.juniorHighEnds && a.accountManager == b.accountManager
+            && a.rules.map(\.0) == b.rules.map(\.0) && a.rules.map(\.1) == b.rules.map(\.1)
     }
 }
 
@@ -710,17 +769,43 @@ public struct FloorControl: Sendable {
                 guard agent.status != .disabled else { throw Refusal(.badArg, "account_manager: \(managerName) is disabled") }
                 manager = agent.id
             }
+            let rules = changes.rules
+            var window: (start: String, end: String)?
+            if let text = rules.callWindow {
+                guard let parsed = TeamRuleChanges.callWindow(text) else {
+                    throw Refusal(.badArg, "call_window: expected HH:MM-HH:MM (24-hour, team time), start before end")
+                }
+                window = parsed
+            }
+            for (key, range) in TeamRuleChanges.limits {
+                let value: Int? = switch key {
+                case "lease_minutes": rules.leaseMinutes
+                case "callback_grace_minutes": rules.callbackGraceMinutes
+                case "callback_horizon_days": rules.callbackHorizonDays
+                case "follow_up_hours": rules.followUpHours
+                case "attempts_per_day": rules.attemptsPerDay
+                case "attempt_spacing_minutes": rules.attemptSpacingMinutes
+                default: rules.unreachableAfterDays
+                }
+                if let value, !range.contains(value) {
+                    throw Refusal(.badArg, "\(key): expected an integer from \(range.lowerBound) to \(range.upperBound)")
+                }
+            }
             guard let row = try c.query(SQLFiles.query("team_settings"), [
                 team, changes.starredMode, changes.shiftEnd != nil, shiftEnd, changes.juniorHighEnds,
                 changes.accountManager != nil, manager, now,
+                rules.leaseMinutes, rules.callbackGraceMinutes, rules.callbackHorizonDays, rules.followUpHours,
+                rules.attemptsPerDay, rules.attemptSpacingMinutes, rules.unreachableAfterDays, window?.start, window?.end,
             ], prepared: true).first else {
                 throw Refusal(.notFound, "team: no team \(teamName)")
             }
             teamName = row["name"] ?? teamName
+            var ruleFields = TeamRuleChanges.limits.map { ($0.key, row[$0.key] ?? "") }
+            ruleFields.append(("call_window", row["call_window"] ?? ""))
             let settings = TeamSettings(team: teamName, timeZone: row["time_zone"] ?? "", starredMode: row.bool("starred_mode") ?? false,
                                         shiftEnd: row["shift_end"], juniorHighEnds: row.bool("allow_junior_high_end") ?? false,
-                                        accountManager: row["account_manager"])
-            if changes != TeamChanges() {
+                                        accountManager: row["account_manager"], rules: ruleFields)
+            if row.bool("changed") == true {
                 try c.query(SQLFiles.query("floor_audit"), [
                     now, team, overseer.id, "team_set", Int64?.none, 0, false, row["details"] ?? "{}", String?.none,
                 ], prepared: true)

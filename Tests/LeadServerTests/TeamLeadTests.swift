@@ -235,6 +235,42 @@ struct TeamLeadTests {
         try await b.stop()
     }
 
+    /// TEAM SET's call rules: validated, shown in the reply, audited with before and after,
+    /// and in force on the next call (a claim's lease length, the attempts cap).
+    @Test func teamCallRulesTakeEffect() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("lead1", team: "north", role: "team_lead")
+        try floor.agent("asha", team: "north", role: "senior")
+        let lead = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let lead1 = try await server.login("lead1")
+        #expect(code(try await lead1.call("TEAM SET lease_minutes=0").first) == "BAD_ARG")
+        #expect(code(try await lead1.call("TEAM SET attempts_per_day=x").first) == "BAD_ARG")
+        #expect(code(try await lead1.call("TEAM SET call_window=21:00-09:00").first) == "BAD_ARG", "start before end")
+        #expect(code(try await lead1.call("TEAM SET call_window=9-21").first) == "BAD_ARG")
+        let set = try await lead1.call("TEAM SET lease_minutes=30 attempts_per_day=1 attempt_spacing_minutes=0 call_window=00:00-23:59")
+        #expect(value(set.first, "lease_minutes") == "30" && value(set.first, "attempts_per_day") == "1"
+                && value(set.first, "call_window") == "00:00-23:59" && value(set.first, "callback_grace_minutes") == "5", "\(set)")
+        let asha = try await server.login("asha")
+        let started = Date()
+        let claim = try await asha.call("CLAIM")
+        let due = try #require(value(claim.first, "due").flatMap(Wire.parseTime), "\(claim)")
+        #expect(abs(due.timeIntervalSince(started) - 1800) < 30, "a 30-minute lease: \(claim)")
+        let lease = try #require(value(claim.first, "lease"))
+        let disposed = try await asha.call("DISPOSE lead=\(lead) lease=\(lease) code=not_reachable note=\"no answer\"")
+        #expect(value(disposed.first, "state") == "retry", "\(disposed)")
+        // No spacing, but one attempt a day: the retry waits for the next local day.
+        let retryAt = try #require(value(disposed.first, "next_at").flatMap(Wire.parseTime))
+        #expect(retryAt.timeIntervalSinceNow > 60, "\(disposed)")
+        let audit = rows(try await lead1.call("AUDIT"))
+        let row = try #require(audit.first { value($0, "action") == "team_set" })
+        let details = value(row, "details") ?? ""
+        #expect(details.contains(#""lease_minutes": {"after": 30, "before": 10}"#) && !details.contains("starred_mode"), "\(details)")
+        _ = try await lead1.call("TEAM SET lease_minutes=30")
+        #expect(rows(try await lead1.call("AUDIT")).filter { value($0, "action") == "team_set" }.count == 1, "a no-op is not audited")
+        try await server.stop()
+    }
+
     /// AGENT SET changes skills and capacity (lists lower-cased; "" covers all), and a
     /// waiting CLAIM sees the new skills at once.
     @Test func agentSetChangesSkillsAndCapacity() async throws {
@@ -283,7 +319,7 @@ struct TeamLeadTests {
         let lead1 = try await server.login("lead1")
         let asha = try await server.login("asha")
 
-        #expect(try await lead1.call("TEAM SET") == ["OK team=north time_zone=Asia/Kolkata starred_mode=0 junior_high_ends=0"])
+        #expect(try await lead1.call("TEAM SET") == ["OK team=north time_zone=Asia/Kolkata starred_mode=0 junior_high_ends=0 lease_minutes=10 callback_grace_minutes=5 callback_horizon_days=14 follow_up_hours=24 attempts_per_day=3 attempt_spacing_minutes=120 unreachable_after_days=3 call_window=09:00-21:00"])
         #expect(code(try await lead1.call("TEAM SET starred_mode=on").first) == "BAD_ARG", "booleans are 1/yes/true, 0/no/false")
         let on = try await lead1.call("TEAM SET starred_mode=1")
         #expect(value(on.first, "starred_mode") == "1", "\(on)")
@@ -596,7 +632,8 @@ struct TeamLeadTests {
                 group.addTask {
                     var got = 0
                     while true {
-                        let reply = try await client.call("CLAIM wait=4", timeout: .seconds(10))
+                        // Waits outlast the run; the server's shutdown ends the last one.
+                        let reply = try await client.call("CLAIM wait=60", timeout: .seconds(70))
                         guard let lead = value(reply.first, "lead"), let lease = value(reply.first, "lease") else { break }
                         got += 1
                         _ = try await client.call("DISPOSE lead=\(lead) lease=\(lease) code=wrong_number note=\"not the customer\"")
@@ -609,6 +646,11 @@ struct TeamLeadTests {
                 try floor.lead(team: "north", createdAt: Date().addingTimeInterval(Double(-n)))
                 try await Task.sleep(for: .milliseconds(250))
             }
+            let allHandled = try await eventually(timeout: .seconds(30)) {
+                try floor.query("SELECT count(*) AS n FROM leads WHERE state = 'closed'").first?.int("n") == rounds
+            }
+            #expect(allHandled, "every lead claimed and disposed")
+            try await server.stop()  // the waiting CLAIMs end (SHUTTING_DOWN) and the loops stop
             var out: [String: Int] = [:]
             for try await (name, got) in group { out[name] = got }
             return out
@@ -619,7 +661,6 @@ struct TeamLeadTests {
         // a waiter may still be disposing when the next lead arrives; a herd or a stuck
         // rotation would give one agent most of the leads and another none.)
         #expect(counts.count == names.count && counts.values.allSatisfy { $0 >= 2 && $0 <= rounds / 2 }, "\(counts)")
-        try await server.stop()
     }
 
     /// Fairness, part 2: agents claiming concurrently get counts within a reasonable spread,
