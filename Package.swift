@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libssl-dev).
@@ -60,6 +61,7 @@ let package = Package(
             "LeadCore", "LeadStore", "LeadProtocol", "Postgres",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
         .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol"], swiftSettings: swift6),
-        .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"], swiftSettings: swift6),
+        .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"],
+                    exclude: ["Fixtures"], swiftSettings: swift6),
     ]
 )

@@ -4,6 +4,7 @@ import LeadStore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Postgres
 import ServiceLifecycle
 import Synchronization
@@ -70,6 +71,7 @@ public final class LeadServer: Service, Sendable {
         let logger = context.logger
         let maxLine = config.maxLineLength
         let depth = config.pipelineDepth
+        let tls = try ProtocolTLS.serverContext(config)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -80,6 +82,7 @@ public final class LeadServer: Service, Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .bind(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineLength: maxLine)))
                     return try NIOAsyncChannel<InboundLine, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
@@ -102,7 +105,7 @@ public final class LeadServer: Service, Sendable {
             "host": "\(bound.host)", "port": "\(bound.port)",
             "metrics_port": "\(bound.metricsPort.map(String.init) ?? "off")",
             "max_connections": "\(config.maxConnections)", "pipeline_depth": "\(config.pipelineDepth)",
-            "pool_size": "\(config.poolSize)",
+            "pool_size": "\(config.poolSize)", "tls": "\(tls == nil ? "off" : "on")",
         ])
         announce(bound)
 

@@ -1,6 +1,7 @@
 import LeadProtocol
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A client connection to a Leadline server: raw lines out, reply lines in. `leadline cli`
@@ -29,14 +30,19 @@ public final class ProtocolClient: Sendable {
         self.inbox = inbox
     }
 
-    /// Connects; the HELLO line (or a refusal) is the first line to read.
-    public static func connect(host: String = "127.0.0.1", port: Int) async throws -> ProtocolClient {
+    /// Connects (over TLS with `tls`); the HELLO line (or a refusal) is the first line to read.
+    public static func connect(host: String = "127.0.0.1", port: Int, tls: ProtocolTLS.Trust? = nil) async throws -> ProtocolClient {
         let inbox = LineInbox()
+        let context = try tls.map(ProtocolTLS.clientContext)
+        let serverName: String? = host.contains(where: { $0.isLetter }) && !host.contains(":") ? host : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHandler(LineCollector(inbox: inbox))
                 }
             }

@@ -52,6 +52,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var authMaxDelay = 4.0
     /// swift-log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel = "info"
+    /// PEM certificate chain for TLS on the protocol port ("" = plain TCP); needs `tlsKey`.
+    public var tlsCert = ""
+    /// PEM private key of `tlsCert`.
+    public var tlsKey = ""
 
     public init() {}
 
@@ -91,6 +95,8 @@ public struct ServerConfig: Sendable, Equatable {
         int("auth_free_failures", "Failed AUTHs per address before replies slow down.", \.authFreeFailures, 0...1000),
         seconds("auth_max_delay", "Longest AUTH delay after repeated failures, seconds.", \.authMaxDelay),
         text("log_level", "trace, debug, info, notice, warning, error or critical.", \.logLevel),
+        path("tls_cert", "PEM certificate (chain) file: the protocol port speaks TLS (needs tls_key; none = plain TCP).", \.tlsCert),
+        path("tls_key", "PEM private key file of tls_cert.", \.tlsKey),
     ]
 
     /// The key named `name` (`max_connections` or `max-connections`).
@@ -154,6 +160,9 @@ public struct ServerConfig: Sendable, Equatable {
         for key in keys {
             if let value = flags[key.name] { try config.set(key.name, value, source: key.flag) }
         }
+        if config.tlsCert.isEmpty != config.tlsKey.isEmpty {
+            throw Invalid("tls_cert and tls_key: give both (TLS) or neither (plain TCP)")
+        }
         return (config, extras)
     }
 
@@ -177,6 +186,14 @@ public struct ServerConfig: Sendable, Equatable {
             config[keyPath: path] = value
             return true
         }, current: { $0[keyPath: path] })
+    }
+
+    /// A file path, or `none` (or empty) for none.
+    private static func path(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
+        Key(name: name, help: help, apply: { config, value in
+            config[keyPath: path] = value.lowercased() == "none" ? "" : value
+            return true
+        }, current: { $0[keyPath: path].isEmpty ? "none" : $0[keyPath: path] })
     }
 
     private static func int(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfig, Int> & Sendable,

@@ -36,6 +36,15 @@ struct CLICommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a reply (a CLAIM's wait= is added).")
     var timeout: Double = 15
 
+    @Flag(help: "Connect with TLS, checking the server against the system's trust store (a server run with --tls-cert).")
+    var tls = false
+
+    @Option(name: .customLong("tls-ca"), help: "Connect with TLS, trusting the CA (or self-signed certificate) in this PEM file; the host name is not checked.")
+    var tlsCA: String?
+
+    @Flag(name: .customLong("tls-insecure"), help: "Connect with TLS without checking the server's certificate (testing only).")
+    var tlsInsecure = false
+
     @Argument(parsing: .postTerminator, help: "A request to run, after `--` (e.g. -- CLAIM wait=5).")
     var words: [String] = []
 
@@ -55,7 +64,8 @@ struct CLICommand: AsyncParsableCommand {
 
         let client: ProtocolClient
         do {
-            client = try await ProtocolClient.connect(host: host, port: port)
+            let trust: ProtocolTLS.Trust? = if let tlsCA { .caFile(tlsCA) } else if tlsInsecure { .insecure } else if tls { .system } else { nil }
+            client = try await ProtocolClient.connect(host: host, port: port, tls: trust)
         } catch {
             Self.fail("cannot connect to \(host):\(port): \(error)")
             throw ExitCode(2)

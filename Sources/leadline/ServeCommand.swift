@@ -33,6 +33,8 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("auth-free-failures"), help: Self.help("auth_free_failures")) var authFreeFailures: String?
     @Option(name: .customLong("auth-max-delay"), help: Self.help("auth_max_delay")) var authMaxDelay: String?
     @Option(name: .customLong("log-level"), help: Self.help("log_level")) var logLevel: String?
+    @Option(name: .customLong("tls-cert"), help: Self.help("tls_cert")) var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: Self.help("tls_key")) var tlsKey: String?
 
     /// `--help` text: the meaning, the default, and the environment variable.
     static func help(_ name: String) -> ArgumentHelp {
@@ -50,7 +52,7 @@ struct ServerOptions: ParsableArguments {
             "claim_batch": claimBatch, "claim_concurrency": claimConcurrency, "dispose_batch": disposeBatch,
             "max_claim_wait": maxClaimWait, "claim_poll": claimPoll, "tick_interval": tickInterval,
             "signal_boost": signalBoost, "shutdown_grace": shutdownGrace, "auth_free_failures": authFreeFailures, "auth_max_delay": authMaxDelay,
-            "log_level": logLevel,
+            "log_level": logLevel, "tls_cert": tlsCert, "tls_key": tlsKey,
         ]
     }
 

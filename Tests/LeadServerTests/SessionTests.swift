@@ -124,9 +124,10 @@ struct SessionTests {
         // An order to cancel: convert the High-End lead just added.
         let second = try await asha.call("CLAIM")
         let secondLead = try #require(value(second.first, "lead"))
-        let order = try await asha.call(#"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#)
+        let convert = #"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#
+        let order = try await asha.call(convert)
         let orderID = try #require(value(order.first, "order"), "\(order)")
-        let retried = try await asha.call(#"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#)
+        let retried = try await asha.call(convert)  // the same line, byte for byte
         #expect(retried == order, "a retried CONVERT gets the first reply")
         let metrics = try await scrape(server)
         #expect(metrics.contains("leadline_conversions_total 1"), "the replay is not a second conversion")
