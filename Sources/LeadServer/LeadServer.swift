@@ -9,8 +9,8 @@ import Postgres
 import ServiceLifecycle
 import Synchronization
 
-/// `leadline serve` as one swift-service-lifecycle `Service`: the protocol listener (one
-/// child task per connection), the waiting-claim waker on LISTEN `leadline_ready`, the
+/// `leadline serve` as one swift-service-lifecycle `Service`: the protocol listener (a
+/// `SessionHandler` per connection, a task only while it has requests), the waiting-claim waker on LISTEN `leadline_ready`, the
 /// background passes and the Prometheus endpoint.
 ///
 /// On graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) it stops accepting, lets
@@ -70,8 +70,8 @@ public final class LeadServer: Service, Sendable {
         let config = context.config
         let logger = context.logger
         let maxLine = config.maxLineLength
-        let depth = config.pipelineDepth
         let tls = try ProtocolTLS.serverContext(config)
+        let context = self.context
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -84,9 +84,7 @@ public final class LeadServer: Service, Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineLength: maxLine)))
-                    return try NIOAsyncChannel<InboundLine, ByteBuffer>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: max(1, depth / 4), highWatermark: max(2, depth / 2))))
+                    try channel.pipeline.syncOperations.addHandler(SessionHandler(server: context))
                 }
             }
         let http = MetricsHTTP(metrics: context.metrics, logger: logger)
@@ -109,7 +107,6 @@ public final class LeadServer: Service, Sendable {
         ])
         announce(bound)
 
-        let context = self.context
         let listener = self.listener
         await withDiscardingTaskGroup { background in
             background.addTask {
@@ -122,16 +119,16 @@ public final class LeadServer: Service, Sendable {
 
             await withGracefulShutdownHandler {
                 do {
+                    // Each accepted connection runs in its SessionHandler (on its event loop)
+                    // and a short-lived executor task per burst of requests: nothing to do here.
                     try await server.executeThenClose { inbound in
-                        try await withThrowingDiscardingTaskGroup { connections in
-                            for try await connection in inbound {
-                                connections.addTask { await Session.serve(connection, context: context) }
-                            }
-                        }
+                        for try await _ in inbound {}
                     }
                 } catch {
                     logger.error("protocol listener failed", metadata: ["error": "\(error)"])
+                    context.closeAllSessions()
                 }
+                await context.allSessionsClosed()
                 logger.info("all connections closed")
             } onGracefulShutdown: {
                 logger.info("shutting down: no new connections; finishing in-flight requests")
@@ -169,6 +166,8 @@ final class ServerContext: Sendable {
     private struct Registry {
         var sessions: [ObjectIdentifier: SessionHandle] = [:]
         var shuttingDown = false
+        /// Waiting for the last session to end (shutdown).
+        var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     private let registry = Mutex(Registry())
@@ -222,8 +221,26 @@ final class ServerContext: Sendable {
     }
 
     func leave(_ handle: SessionHandle) {
-        let removed = registry.withLock { $0.sessions.removeValue(forKey: ObjectIdentifier(handle)) != nil }
+        let (removed, drained) = registry.withLock { r in
+            let removed = r.sessions.removeValue(forKey: ObjectIdentifier(handle)) != nil
+            guard r.sessions.isEmpty else { return (removed, [CheckedContinuation<Void, Never>]()) }
+            defer { r.drained.removeAll() }
+            return (removed, r.drained)
+        }
         if removed { metrics.connectionsOpen.decrement() }
+        for waiter in drained { waiter.resume() }
+    }
+
+    /// Returns once no session is open (each ends after answering what it was running).
+    func allSessionsClosed() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = registry.withLock { r in
+                if r.sessions.isEmpty { return true }
+                r.drained.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Shutdown begins: waiting CLAIMs end, every session stops reading and closes once its
