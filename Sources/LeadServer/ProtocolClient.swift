@@ -87,6 +87,12 @@ public final class ProtocolClient: Sendable {
         return try await reply(timeout: timeout)
     }
 
+    /// Closes the sending side only (like `printf 'PING\n' | nc`): the server answers what
+    /// it read, then closes.
+    public func closeOutput() async throws {
+        try await channel.close(mode: .output).get()
+    }
+
     /// Closes the connection.
     public func close() async {
         try? await channel.close().get()

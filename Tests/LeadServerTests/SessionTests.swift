@@ -325,6 +325,48 @@ struct SessionTests {
         try await server.stop()
     }
 
+    /// However a connection ends (QUIT, the client hanging up mid-wait, a half-close after
+    /// pipelined requests, a line too long, garbage), its slot is freed: the open-connection
+    /// gauge returns to zero and max_connections admits new clients again.
+    @Test func everyEndingFreesTheConnection() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north", role: "senior")
+        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.maxConnections = 5 }
+        for _ in 0..<3 {
+            let quitting = try await server.connect()
+            #expect(try await quitting.call("QUIT").first?.hasPrefix("OK") == true)
+            #expect(try await quitting.line() == nil)
+
+            let waiting = try await server.login("asha")
+            try await waiting.send("CLAIM wait=30")
+            try await Task.sleep(for: .milliseconds(100))
+            await waiting.close()
+
+            let halfClosed = try await server.connect()
+            try await halfClosed.sendRaw(Array("#a PING\n#b PING\nNOPE\n".utf8))
+            try await halfClosed.closeOutput()
+            #expect(try await halfClosed.line()?.hasPrefix("OK #a ") == true)
+            #expect(try await halfClosed.line()?.hasPrefix("OK #b ") == true)
+            #expect(code(try await halfClosed.line()) == "UNKNOWN_VERB")
+            #expect(try await halfClosed.line() == nil, "closed after answering what it read")
+
+            let tooLong = try await server.connect()
+            try await tooLong.sendRaw(Array(repeating: UInt8(ascii: "x"), count: 20_000))
+            #expect(code(try await tooLong.line()) == "LINE_TOO_LONG")
+            #expect(try await tooLong.line() == nil)
+
+            let rude = try await server.connect()
+            try await rude.sendRaw([0xFF, 0x00, 0x0A, 0x41])
+            await rude.close()
+        }
+        #expect(try await eventually { try await scrape(server).contains("leadline_connections 0.0") },
+                "every connection left the registry")
+        var clients: [ProtocolClient] = []
+        for _ in 0..<5 { clients.append(try await server.connect()) }
+        for client in clients { #expect(value(try await client.call("PING").first, "time") != nil) }
+        try await server.stop()
+    }
+
     /// Repeated AUTH failures from one address are answered more slowly.
     @Test func authFailuresSlowDown() async throws {
         let floor = try await makeFloor()
