@@ -49,6 +49,7 @@ public struct BackgroundPasses: Service {
                 }
                 failing = false
             } catch {
+                if Task.isCancelled { return }  // stopping, not failing
                 metrics.backgroundFailures.increment()
                 if !failing { logger.warning("BI refresh failed; retrying", metadata: ["error": "\(error)"]) }
                 failing = true
@@ -93,6 +94,7 @@ public struct BackgroundPasses: Service {
                 if failing { logger.info("background passes running again") }
                 failing = false
             } catch {
+                if Task.isCancelled { return }  // stopping, not failing
                 metrics.backgroundFailures.increment()
                 if !failing { logger.warning("background pass failed; retrying", metadata: ["error": "\(error)"]) }
                 failing = true

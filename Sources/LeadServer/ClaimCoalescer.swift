@@ -9,10 +9,11 @@ import Synchronization
 /// (`LeadQueue.claimBatch`, which hands out exactly what one claim per agent in arrival
 /// order would).
 ///
-/// At most `concurrency` claim statements run at once; claims that arrive meanwhile wait
-/// and go together into the next statement, so a quiet floor claims one at a time with no
-/// added delay, and a busy floor claims in batches as large as the queue that built up
-/// (group commit for claims). Agents the batch does not decide (inactive, at capacity,
+/// At most `concurrency` claim statements run at once, and at most one per team and view
+/// (two statements of one team would scan the head of the same index and step over each
+/// other's locked rows); claims that arrive meanwhile wait and go together into the next
+/// statement, so a quiet floor claims one at a time with no added delay, and a busy floor
+/// claims in batches as large as the queue that built up (group commit for claims). Agents the batch does not decide (inactive, at capacity,
 /// other skills) and every agent of a batch that failed get the single claim.
 final class ClaimCoalescer: Sendable {
     struct Key: Hashable, Sendable {
@@ -31,6 +32,8 @@ final class ClaimCoalescer: Sendable {
         var queues: [Key: [Pending]] = [:]
         /// Keys with waiting claims, oldest first.
         var order: [Key] = []
+        /// Keys with a statement running.
+        var runningKeys: Set<Key> = []
         var running = 0
     }
 
@@ -62,10 +65,11 @@ final class ClaimCoalescer: Sendable {
         }
     }
 
-    /// Takes the next batch: the oldest key's waiting claims, each agent once, up to `maxBatch`.
+    /// Takes the next batch: the waiting claims of the oldest key without a running
+    /// statement, each agent once, up to `maxBatch`.
     private static func take(_ s: inout State, maxBatch: Int) -> (Key, [Pending])? {
-        guard !s.order.isEmpty else { return nil }
-        let key = s.order.removeFirst()
+        guard let index = s.order.firstIndex(where: { !s.runningKeys.contains($0) }) else { return nil }
+        let key = s.order.remove(at: index)
         var waiting = s.queues.removeValue(forKey: key) ?? []
         var batch: [Pending] = []
         var seen = Set<Int64>()
@@ -80,16 +84,18 @@ final class ClaimCoalescer: Sendable {
         }
         guard !batch.isEmpty else { return nil }
         s.running += 1
+        s.runningKeys.insert(key)
         return (key, batch)
     }
 
     private func launch(_ first: (Key, [Pending])) {
         Task {
             var next: (Key, [Pending])? = first
-            while let (_, batch) = next {
+            while let (key, batch) = next {
                 await run(batch)
                 next = state.withLock { s in
                     s.running -= 1
+                    s.runningKeys.remove(key)
                     return Self.take(&s, maxBatch: maxBatch)
                 }
             }

@@ -82,6 +82,10 @@ public final class PostgresPool: Sendable {
                     }
                     await state.connected()
                     return connection
+                } catch is CancellationError {
+                    // The caller went away (or the pool is stopping): not a database failure.
+                    await state.releaseSlot()
+                    throw CancellationError()
                 } catch {
                     await state.connectFailed()
                     await state.releaseSlot()
