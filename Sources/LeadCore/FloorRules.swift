@@ -2,7 +2,7 @@ import Foundation
 
 /// What a team lead learned about a lead from outside the call (seed 004: online users,
 /// price re-checks, failed deposits): the `SIGNAL kind=` words.
-public enum SignalKind: String, Sendable, CaseIterable {
+public enum SignalKind: String, Sendable, CaseIterable, Codable {
     /// The customer is on the platform right now.
     case online
     /// The customer checked the price again.

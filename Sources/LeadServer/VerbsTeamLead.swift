@@ -42,10 +42,11 @@ extension Verbs {
         let view = try request.optionalEnumValue("view", as: View.self)
         let city = try request.optionalString("city")
         let force = try request.optionalBool("force") ?? false
+        let idem = try request.optionalString("idem")
         let by = overseer(session)
         let floor = self.floor
         let result = try await db { c in
-            try floor.move(c, from: from, to: to, count: count, view: view, city: city, force: force, by: by, now: Date())
+            try floor.move(c, from: from, to: to, count: count, view: view, city: city, force: force, by: by, requestID: idem, now: Date())
         }
         context.metrics.floorAction("move")
         session.logger.info("moved", metadata: ["from": "\(from)", "to": "\(to)", "moved": "\(result.moved)",
@@ -107,9 +108,12 @@ extension Verbs {
         let lead = try id(request, "lead")
         let kind = try request.enumValue("kind", as: SignalKind.self)
         let note = try request.optionalString("note")
+        let idem = try request.optionalString("idem")
         let by = overseer(session)
         let floor = self.floor
-        let result = try await db { c in try floor.signal(c, lead: lead, kind: kind, note: note, by: by, now: Date()) }
+        let result = try await db { c in
+            try floor.signal(c, lead: lead, kind: kind, note: note, by: by, requestID: idem, now: Date())
+        }
         context.metrics.floorAction("signal")
         session.logger.info("signal", metadata: ["lead": "\(lead)", "kind": "\(kind.rawValue)",
                                                  "assigned": "\(result.assigned ?? "-")"])

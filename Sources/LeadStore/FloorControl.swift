@@ -150,7 +150,7 @@ public struct AssignResult: Sendable, Equatable {
 }
 
 /// The reply to MOVE: how many leads moved, how many were left and why.
-public struct MoveResult: Sendable, Equatable {
+public struct MoveResult: Sendable, Equatable, Codable {
     public let moved: Int
     /// Left where they were: held by another agent under a live lease.
     public let skippedHeld: Int
@@ -216,7 +216,7 @@ public struct AgentSettings: Sendable, Equatable {
 }
 
 /// The reply to SIGNAL.
-public struct SignalResult: Sendable, Equatable {
+public struct SignalResult: Sendable, Equatable, Codable {
     public let lead: Int64
     public let kind: SignalKind
     public let boostUntil: Date
@@ -539,7 +539,7 @@ public struct FloorControl: Sendable {
     /// out of 1…1000); NOT_FOUND (from, then to); DENIED (another team); BAD_ARG (the two
     /// agents in different teams); AGENT_NOT_ACTIVE (`to` draining or disabled).
     public func move(_ c: PostgresConnection, from: QueueEndpoint, to: QueueEndpoint, count: Int?, view: View?, city: String?,
-                     force: Bool, by overseer: Overseer, now: Date) throws -> MoveResult {
+                     force: Bool, by overseer: Overseer, requestID: String? = nil, now: Date) throws -> MoveResult {
         if from == .pool && to == .pool { throw Refusal(.badArg, "to: from and to are both the pool") }
         if from == to { throw Refusal(.badArg, "to: from and to are the same agent") }
         if let count, !(1...Self.maxMoveCount).contains(count) {
@@ -547,7 +547,11 @@ public struct FloorControl: Sendable {
         }
         if from == .pool && count == nil { throw Refusal(.badArg, "count: required when moving from the pool") }
         let viewFilter = view == .allLeads ? nil : view
-        return try Self.atomically(c) { c in
+        let arguments: [(String, String?)] = [
+            ("from", from.description), ("to", to.description), ("count", count.map { String($0) }),
+            ("view", view?.rawValue), ("city", city), ("force", force ? "1" : "0"),
+        ]
+        return try Self.atomically(c, once: requestID, by: overseer, verb: "MOVE", arguments: arguments, now: now) { c in
             var source: FloorAgent?
             var receiver: FloorAgent?
             if case .agent(let name) = from { source = try Self.agent(c, name, key: "from") }
@@ -825,8 +829,9 @@ public struct FloorControl: Sendable {
     /// Checks, in order: NOT_FOUND; DENIED (another team); CONFLICT (closed);
     /// NOTE_REQUIRED / BAD_ARG (the note).
     public func signal(_ c: PostgresConnection, lead: Int64, kind: SignalKind, note: String?, by overseer: Overseer,
-                       now: Date) throws -> SignalResult {
-        try Self.atomically(c) { c in
+                       requestID: String? = nil, now: Date) throws -> SignalResult {
+        let arguments: [(String, String?)] = [("lead", String(lead)), ("kind", kind.rawValue), ("note", note)]
+        return try Self.atomically(c, once: requestID, by: overseer, verb: "SIGNAL", arguments: arguments, now: now) { c in
             guard let lr = try c.query(SQLFiles.query("floor_lead"), [lead, now], prepared: true).first else {
                 throw Refusal(.notFound, "no lead \(lead)")
             }
@@ -989,14 +994,30 @@ public struct FloorControl: Sendable {
     /// Runs `body` in one transaction, again (up to 3 times) after a deadlock or a
     /// serialization failure.
     static func atomically<T>(_ c: PostgresConnection, _ body: (PostgresConnection) throws -> T) throws -> T {
-        var attempt = 0
+        try retrying { try c.transaction(body) }
+    }
+
+    /// `atomically`, and with a request id (`idem=`) at most once: a retry with the same id
+    /// and arguments gets the first call's reply without acting again (RequestLedger).
+    static func atomically<T: Codable & Sendable>(_ c: PostgresConnection, once requestID: String?, by overseer: Overseer,
+                                                  verb: String, arguments: [(String, String?)], now: Date,
+                                                  _ body: (PostgresConnection) throws -> T) throws -> T {
+        guard let requestID, let agent = overseer.id else { return try atomically(c, body) }
+        return try retrying {
+            try RequestLedger().once(c, agent: agent, requestID: requestID, verb: verb, arguments: arguments, now: now, body)
+        }
+    }
+
+    /// Runs `attempt` again (up to 3 times, briefly spaced) when the database asks for a retry.
+    private static func retrying<T>(_ attempt: () throws -> T) throws -> T {
+        var tries = 0
         while true {
             do {
-                return try c.transaction(body)
+                return try attempt()
             } catch {
-                if let failure = error as? PostgresError, failure.isRetryable, attempt < 3 {
-                    attempt += 1
-                    usleep(useconds_t(5_000 * attempt))
+                if let failure = error as? PostgresError, failure.isRetryable, tries < 3 {
+                    tries += 1
+                    usleep(useconds_t(5_000 * tries))
                     continue
                 }
                 throw error

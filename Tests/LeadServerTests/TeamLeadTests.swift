@@ -404,6 +404,31 @@ struct TeamLeadTests {
     /// SIGNAL online / price_recheck raise a lead within its tier (never above a higher
     /// tier); payment_failed needs a note and goes to the agent who last worked the lead,
     /// else the team's account manager, else stays boosted in the pool.
+    @Test func moveAndSignalWithIdemRunOnce() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("lead1", team: "north", role: "team_lead")
+        try floor.agent("asha", team: "north", role: "senior", capacity: 10)
+        var leads: [Int64] = []
+        for n in 0..<6 { leads.append(try floor.lead(team: "north", createdAt: Date().addingTimeInterval(Double(-900 + n * 10)))) }
+        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let lead1 = try await server.login("lead1")
+
+        let moved = ["OK moved=2 skipped=0 skipped_held=0 skipped_not_skilled=0 revoked=0"]
+        #expect(try await lead1.call("MOVE from=pool to=asha count=2 idem=mv-1") == moved)
+        #expect(try await lead1.call("MOVE to=asha count=2 from=pool idem=mv-1") == moved, "a retry: the first reply")
+        #expect(code(try await lead1.call("MOVE from=pool to=asha count=3 idem=mv-1").first) == "CONFLICT")
+        let mine = try floor.query("SELECT count(*) AS n FROM leads WHERE assigned_agent_id = (SELECT id FROM agents WHERE name = 'asha')")
+        #expect(mine.first?.int("n") == 2, "two leads moved, not four")
+        #expect(try await lead1.call("MOVE from=pool to=asha count=2") == moved, "without idem it moves again")
+
+        let first = try await lead1.call("SIGNAL lead=\(leads[5]) kind=online idem=sig-1")
+        #expect(first.first?.hasPrefix("OK lead=\(leads[5]) kind=online boost_until=") == true, "\(first)")
+        #expect(try await lead1.call("SIGNAL lead=\(leads[5]) kind=online idem=sig-1") == first)
+        #expect(try await events(lead1, lead: leads[5], kind: "signal").count == 1, "one signal event")
+        #expect(code(try await lead1.call("SIGNAL lead=\(leads[5]) kind=price_recheck idem=sig-1").first) == "CONFLICT")
+        try await server.stop()
+    }
+
     @Test func signalsReorderWithinATierAndRouteFailedPayments() async throws {
         let floor = try await makeFloor()
         try floor.agent("lead1", team: "north", role: "team_lead")
