@@ -253,18 +253,24 @@ public struct TeamRuleChanges: Sendable, Equatable {
         ("unreachable_after_days", 1...60),
     ]
 
+    /// Wire key → the rule it names: the one place the mapping lives.
+    private static let fields: [String: any WritableKeyPath<TeamRuleChanges, Int?> & Sendable] = [
+        "lease_minutes": \.leaseMinutes, "callback_grace_minutes": \.callbackGraceMinutes,
+        "callback_horizon_days": \.callbackHorizonDays, "follow_up_hours": \.followUpHours,
+        "attempts_per_day": \.attemptsPerDay, "attempt_spacing_minutes": \.attemptSpacingMinutes,
+        "unreachable_after_days": \.unreachableAfterDays,
+    ]
+
     /// Sets the integer rule named by its wire key.
     public mutating func set(_ key: String, _ value: Int) {
-        switch key {
-        case "lease_minutes": leaseMinutes = value
-        case "callback_grace_minutes": callbackGraceMinutes = value
-        case "callback_horizon_days": callbackHorizonDays = value
-        case "follow_up_hours": followUpHours = value
-        case "attempts_per_day": attemptsPerDay = value
-        case "attempt_spacing_minutes": attemptSpacingMinutes = value
-        case "unreachable_after_days": unreachableAfterDays = value
-        default: preconditionFailure("unknown team rule \(key)")
-        }
+        guard let field = Self.fields[key] else { preconditionFailure("unknown team rule \(key)") }
+        self[keyPath: field] = value
+    }
+
+    /// The integer rule named by its wire key (nil = unchanged).
+    public func value(for key: String) -> Int? {
+        guard let field = Self.fields[key] else { preconditionFailure("unknown team rule \(key)") }
+        return self[keyPath: field]
     }
 
     /// Reads a calling window `HH:MM-HH:MM` (24-hour, start before end) into its two
@@ -782,16 +788,7 @@ public struct FloorControl: Sendable {
                 window = parsed
             }
             for (key, range) in TeamRuleChanges.limits {
-                let value: Int? = switch key {
-                case "lease_minutes": rules.leaseMinutes
-                case "callback_grace_minutes": rules.callbackGraceMinutes
-                case "callback_horizon_days": rules.callbackHorizonDays
-                case "follow_up_hours": rules.followUpHours
-                case "attempts_per_day": rules.attemptsPerDay
-                case "attempt_spacing_minutes": rules.attemptSpacingMinutes
-                default: rules.unreachableAfterDays
-                }
-                if let value, !range.contains(value) {
+                if let value = rules.value(for: key), !range.contains(value) {
                     throw Refusal(.badArg, "\(key): expected an integer from \(range.lowerBound) to \(range.upperBound)")
                 }
             }
