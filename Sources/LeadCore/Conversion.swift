@@ -171,6 +171,13 @@ public struct ConversionDraft: Sendable, Hashable {
 public enum Pincode {
     /// The pincode with spaces removed, or nil when it is not 6 ASCII digits starting 1–9.
     public static func normalize(_ text: String) -> String? {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII, byte by byte (CR LF is one character, but not a digit either way).
+            let digits = text.utf8.filter { $0 != UInt8(ascii: " ") }
+            guard digits.count == 6, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  digits[0] != UInt8(ascii: "0") else { return nil }
+            return String(decoding: digits, as: UTF8.self)
+        }
         let digits = text.filter { $0 != " " }
         guard digits.count == 6, digits.allSatisfy(\.isASCIIDigit), digits.first != "0" else { return nil }
         return digits

@@ -71,6 +71,13 @@ public struct LeadIntake: Sendable, Hashable {
     /// Longest accepted text field (name, city, device fields, source…), in characters.
     public static let maxFieldLength = 200
 
+    /// `text.count > maxFieldLength`, counting characters only when the UTF-8 length
+    /// (never less than the character count) leaves a doubt.
+    @inline(__always)
+    static func longerThanMax(_ text: String) -> Bool {
+        text.utf8.count > maxFieldLength && text.count > maxFieldLength
+    }
+
     /// Checks every field and returns the intake, or every problem found (not just the first),
     /// in field order: phone, name, city, pincode, category, brand, model, variant, price,
     /// source, team, then the optional fields.
@@ -78,7 +85,7 @@ public struct LeadIntake: Sendable, Hashable {
         var problems: [IntakeProblem] = []
 
         var phone = ""
-        switch draft.phone.map({ $0.trimmingCharacters(in: Note.blankCharacters) }) {
+        switch draft.phone.map(TextTrim.trimmingBlanks) {
         case nil, "":
             problems.append(IntakeProblem(field: "phone", reason: "required"))
         case let raw?:
@@ -89,18 +96,18 @@ public struct LeadIntake: Sendable, Hashable {
         }
 
         func text(_ value: String?, _ field: String) -> String {
-            let trimmed = (value ?? "").trimmingCharacters(in: Note.blankCharacters)
+            let trimmed = TextTrim.trimmingBlanks(value ?? "")
             if trimmed.isEmpty {
                 problems.append(IntakeProblem(field: field, reason: "required"))
-            } else if trimmed.count > maxFieldLength {
+            } else if longerThanMax(trimmed) {
                 problems.append(IntakeProblem(field: field, reason: "longer than \(maxFieldLength) characters"))
             }
             return trimmed
         }
         func optionalText(_ value: String?, _ field: String) -> String? {
-            let trimmed = (value ?? "").trimmingCharacters(in: Note.blankCharacters)
+            let trimmed = TextTrim.trimmingBlanks(value ?? "")
             if trimmed.isEmpty { return nil }
-            if trimmed.count > maxFieldLength {
+            if longerThanMax(trimmed) {
                 problems.append(IntakeProblem(field: field, reason: "longer than \(maxFieldLength) characters"))
             }
             return trimmed
@@ -123,7 +130,8 @@ public struct LeadIntake: Sendable, Hashable {
         let rawPrice = text(draft.price, "price")
         var priceMinor: Int64 = 0
         if !rawPrice.isEmpty {
-            if rawPrice.allSatisfy(\.isASCIIDigit), let value = Int64(rawPrice) {
+            // Every byte an ASCII digit is the same as every character one.
+            if rawPrice.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let value = Int64(rawPrice) {
                 priceMinor = value
             } else {
                 problems.append(IntakeProblem(field: "price", reason: "must be a whole, non-negative number of minor units"))
@@ -136,7 +144,7 @@ public struct LeadIntake: Sendable, Hashable {
         let channel = optionalText(draft.channel, "channel")
         let language = optionalText(draft.language, "language")
         let conditions = draft.conditions
-            .map { $0.trimmingCharacters(in: Note.blankCharacters) }
+            .map(TextTrim.trimmingBlanks)
             .filter { !$0.isEmpty }
 
         guard problems.isEmpty else { return .failure(IntakeRejection(problems: problems)) }
@@ -170,7 +178,9 @@ public struct LeadIntake: Sendable, Hashable {
 
     /// `normalizePhone`'s check.
     private static func checkPhone(_ raw: String) -> PhoneCheck {
-        var text = raw.trimmingCharacters(in: Note.blankCharacters).filter { $0 != " " && $0 != "-" }
+        let trimmed = TextTrim.trimmingBlanks(raw)
+        if trimmed.utf8.allSatisfy({ $0 < 0x80 }) { return checkASCIIPhone(trimmed) }
+        var text = trimmed.filter { $0 != " " && $0 != "-" }
         var hadPlus = false
         if text.hasPrefix("+") {
             hadPlus = true
@@ -198,6 +208,38 @@ public struct LeadIntake: Sendable, Hashable {
             return .invalid("an Indian mobile number starts with 6, 7, 8 or 9")
         }
         return .valid("+91" + digits)
+    }
+
+    /// `checkPhone` for ASCII text, byte by byte: every byte is a character, except CR LF,
+    /// which is one character, but neither a digit nor a space or dash either way, so the
+    /// verdicts and counts are the same.
+    private static func checkASCIIPhone(_ trimmed: String) -> PhoneCheck {
+        let bytes = trimmed.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "-") }
+        let hadPlus = bytes.first == UInt8(ascii: "+")
+        let text = bytes[(hadPlus ? 1 : 0)...]
+        guard !text.isEmpty, text.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return .invalid("only digits, spaces, dashes and a leading + are allowed")
+        }
+        let startsWith91 = text.count >= 2 && text[text.startIndex] == UInt8(ascii: "9") && text[text.startIndex + 1] == UInt8(ascii: "1")
+        let digits: ArraySlice<UInt8>
+        if hadPlus {
+            guard startsWith91, text.count == 12 else {
+                return .invalid("only Indian numbers (+91 and 10 digits) are accepted")
+            }
+            digits = text.dropFirst(2)
+        } else if text.count == 12, startsWith91 {
+            digits = text.dropFirst(2)
+        } else if text.count == 11, text.first == UInt8(ascii: "0") {
+            digits = text.dropFirst(1)
+        } else if text.count == 10 {
+            digits = text
+        } else {
+            return .invalid("expected a 10-digit mobile number, got \(text.count) digits")
+        }
+        guard let first = digits.first, first >= UInt8(ascii: "6") && first <= UInt8(ascii: "9") else {
+            return .invalid("an Indian mobile number starts with 6, 7, 8 or 9")
+        }
+        return .valid("+91" + String(decoding: digits, as: UTF8.self))
     }
 
     /// A phone number safe for logs: `+91******3210`. Input that is not a valid number keeps

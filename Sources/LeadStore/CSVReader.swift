@@ -32,61 +32,70 @@ public struct CSVReader {
         return true
     }
 
-    private mutating func byte() -> UInt8? {
-        guard fill() else { return nil }
-        defer { position += 1 }
-        return buffer[position]
-    }
-
-    private mutating func peek() -> UInt8? {
-        fill() ? buffer[position] : nil
-    }
-
     /// The next record, or nil at the end of the file. Invalid UTF-8 is replaced.
+    ///
+    /// A byte-at-a-time state machine over the buffered chunk: a quote inside a quoted
+    /// field is settled by the byte after it, which may come in the next chunk.
     public mutating func next() -> [String]? {
         var fields: [String] = []
         var field: [UInt8] = []
         var quoted = false
+        /// A quote seen inside a quoted field: a doubled quote or the field's closing one.
+        var quoteSeen = false
         var sawAny = false
         recordLine = line
-        while let b = byte() {
+        while fill() {
             sawAny = true
-            if quoted {
-                if b == UInt8(ascii: "\"") {
-                    if peek() == UInt8(ascii: "\"") {
-                        _ = byte()
-                        field.append(b)
-                    } else {
+            var done = false
+            var i = position
+            buffer.withUnsafeBufferPointer { bytes in
+                let end = bytes.count
+                while i < end {
+                    let b = bytes[i]
+                    i += 1
+                    if quoteSeen {
+                        quoteSeen = false
+                        if b == UInt8(ascii: "\"") {
+                            field.append(b)
+                            continue
+                        }
                         quoted = false
+                    } else if quoted {
+                        if b == UInt8(ascii: "\"") {
+                            quoteSeen = true
+                        } else {
+                            if b == UInt8(ascii: "\n") { line += 1 }
+                            field.append(b)
+                        }
+                        continue
                     }
-                } else {
-                    if b == UInt8(ascii: "\n") { line += 1 }
-                    field.append(b)
+                    switch b {
+                    case UInt8(ascii: "\""):
+                        quoted = true
+                    case UInt8(ascii: ","):
+                        fields.append(String(decoding: field, as: UTF8.self))
+                        field.removeAll(keepingCapacity: true)
+                    case UInt8(ascii: "\r"):
+                        continue
+                    case UInt8(ascii: "\n"):
+                        line += 1
+                        fields.append(String(decoding: field, as: UTF8.self))
+                        if fields.count == 1 && fields[0].isEmpty {
+                            // A blank line: skip it.
+                            fields.removeAll()
+                            field.removeAll(keepingCapacity: true)
+                            recordLine = line
+                            continue
+                        }
+                        done = true
+                        return
+                    default:
+                        field.append(b)
+                    }
                 }
-                continue
             }
-            switch b {
-            case UInt8(ascii: "\""):
-                quoted = true
-            case UInt8(ascii: ","):
-                fields.append(String(decoding: field, as: UTF8.self))
-                field.removeAll(keepingCapacity: true)
-            case UInt8(ascii: "\r"):
-                continue
-            case UInt8(ascii: "\n"):
-                line += 1
-                fields.append(String(decoding: field, as: UTF8.self))
-                if fields.count == 1 && fields[0].isEmpty {
-                    // A blank line: skip it.
-                    fields.removeAll()
-                    field.removeAll(keepingCapacity: true)
-                    recordLine = line
-                    continue
-                }
-                return fields
-            default:
-                field.append(b)
-            }
+            position = i
+            if done { return fields }
         }
         guard sawAny else { return nil }
         fields.append(String(decoding: field, as: UTF8.self))

@@ -47,6 +47,15 @@ extension Array: PostgresBindable where Element: PostgresBindable {
 /// as `2026-11-22 13:30:00.123456+00`.
 public enum PostgresTime {
     public static func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        appendFormatted(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `format` as it was first written (`gmtime_r` and `String(format:)`): the reference
+    /// for the byte-level formatter, and its path for years outside 0000–9999.
+    static func slowFormat(_ date: Date) -> String {
         var seconds = date.timeIntervalSince1970
         var micros = Int64((seconds * 1_000_000).rounded())
         seconds = Double(micros.floorDiv(1_000_000))
@@ -60,9 +69,67 @@ public enum PostgresTime {
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
     }
 
+    /// `format`'s text as UTF-8 bytes, appended to `out` (the COPY encoder's hot path).
+    public static func appendFormatted(_ date: Date, to out: inout [UInt8]) {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros.floorDiv(1_000_000)
+        let fraction = micros.floorMod(1_000_000)
+        let days = seconds.floorDiv(86_400)
+        let daySeconds = seconds.floorMod(86_400)
+        let (year, month, day) = civil(fromDays: days)
+        guard (0...9999).contains(year) else {
+            out.append(contentsOf: slowFormat(date).utf8)
+            return
+        }
+        func put(_ value: Int64, _ digits: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 48 + v / divisor))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        put(year, 4); out.append(UInt8(ascii: "-"))
+        put(month, 2); out.append(UInt8(ascii: "-"))
+        put(day, 2); out.append(UInt8(ascii: "T"))
+        put(daySeconds / 3600, 2); out.append(UInt8(ascii: ":"))
+        put(daySeconds / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(daySeconds % 60, 2); out.append(UInt8(ascii: "."))
+        put(fraction, 6); out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Proleptic Gregorian year, month (1–12) and day (1–31) of a day number (0 = 1970-01-01).
+    static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// The day number (0 = 1970-01-01) of a proleptic Gregorian date; `month` 1–12.
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]` (also `T` as separator, `Z`).
     public static func parse(_ text: String) -> Date? {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    static func parse(utf8 u: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= u.count else { return nil }
             var v = 0
@@ -104,15 +171,17 @@ public enum PostgresTime {
                 return nil
             }
         }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
+        let epoch = epochSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
+    }
+
+    /// `timegm` of these fields, normalised as `timegm` does (month 0 or 13 and up carry into
+    /// the year; day, hour, minute and second beyond their range carry linearly).
+    static func epochSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int {
+        let m0 = Int64(month - 1)
+        let carry = m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12)
+        let days = days(fromCivil: Int64(year) + carry, m0 - carry * 12 + 1, 1) + Int64(day - 1)
+        return Int(days * 86_400) + hour * 3600 + minute * 60 + second
     }
 }
 

@@ -182,6 +182,40 @@ public final class PostgresConnection: @unchecked Sendable {
         return result.affectedRows
     }
 
+    /// Runs a `COPY … FROM STDIN` with `data` as its text (whole lines, each ending in a
+    /// newline), sent in chunks; returns the rows copied.
+    @discardableResult
+    public func copyIn(_ copyStatement: String, data: [UInt8]) throws(PostgresError) -> Int {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        let start = PQexec(conn, copyStatement)
+        guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
+            _ = try Self.consume(start, conn: conn)
+            throw PostgresError(kind: .statement, message: "COPY did not start")
+        }
+        PQclear(start)
+        var failed: PostgresError?
+        data.withUnsafeBufferPointer { bytes in
+            let chunk = 1 << 18
+            var offset = 0
+            while offset < bytes.count {
+                let count = min(chunk, bytes.count - offset)
+                let ok = (bytes.baseAddress! + offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                    PQputCopyData(conn, $0, Int32(count))
+                }
+                if ok != 1 {
+                    failed = PostgresError.from(result: nil, connection: conn)
+                    return
+                }
+                offset += count
+            }
+        }
+        PQputCopyEnd(conn, failed == nil ? nil : "client error")
+        let result = try Self.consume(PQgetResult(conn), conn: conn)
+        while let extra = PQgetResult(conn) { PQclear(extra) }
+        if let failed { throw failed }
+        return result.affectedRows
+    }
+
     // MARK: Notifications (used by PostgresListener)
 
     var socket: Int32 { conn.map { PQsocket($0) } ?? -1 }

@@ -22,29 +22,35 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "Rows per COPY batch (one transaction each).")
+    @Option(help: "Rows per COPY batch (one transaction per session; they commit together).")
     var batch: Int = 25_000
+
+    @Option(help: "Database sessions that share each batch (rows split by customer).")
+    var connections: Int = 2
 
     @Flag(help: "No progress lines.")
     var quiet = false
 
     func run() async throws {
-        let (path, size, silent) = (file, batch, quiet)
+        let (path, size, sessions, silent) = (file, batch, connections, quiet)
         guard FileManager.default.isReadableFile(atPath: path) else { throw CommandFailure("cannot read \(path)") }
         let summary = try await database.withDatabase(logger: commandLogger("leadline.import")) { conninfo in
-            let c = try PostgresConnection(conninfo: conninfo)
-            defer { c.close() }
-            let started = Date()
-            do {
-                return try LeadImport(batchSize: size).run(path: path, into: c) { s in
-                    guard !silent else { return }
-                    let elapsed = Date().timeIntervalSince(started)
-                    FileHandle.standardError.write(Data(String(
-                        format: "progress rows=%d created=%d updated=%d rejected=%d rate=%.0f/s\n",
-                        s.rows, s.created, s.updated, s.rejected, elapsed > 0 ? Double(s.rows) / elapsed : 0).utf8))
+            // libpq blocks: the import runs on a thread of its own, not the concurrency pool.
+            try await onOwnThread {
+                let c = try PostgresConnection(conninfo: conninfo)
+                defer { c.close() }
+                let started = Date()
+                do {
+                    return try LeadImport(batchSize: size, connections: sessions).run(path: path, into: c) { s in
+                        guard !silent else { return }
+                        let elapsed = Date().timeIntervalSince(started)
+                        FileHandle.standardError.write(Data(String(
+                            format: "progress rows=%d created=%d updated=%d rejected=%d rate=%.0f/s\n",
+                            s.rows, s.created, s.updated, s.rejected, elapsed > 0 ? Double(s.rows) / elapsed : 0).utf8))
+                    }
+                } catch let e as LeadImport.FileError {
+                    throw CommandFailure(e.description)
                 }
-            } catch let e as LeadImport.FileError {
-                throw CommandFailure(e.description)
             }
         }
         print(String(format: "imported rows=%d created=%d updated=%d rejected=%d seconds=%.2f rate=%.0f/s",
@@ -56,5 +62,12 @@ struct ImportCommand: AsyncParsableCommand {
         for sample in summary.samples {
             print("rejected line=\(sample.line) reason=\"\(sample.reason)\"")
         }
+    }
+}
+
+/// Runs blocking work on a new thread and waits for it without holding a concurrency-pool thread.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
