@@ -312,10 +312,14 @@ public struct DemoData: Sendable {
     /// Returns the number of rows written.
     @discardableResult
     public func writeCSV(to path: String, now: Date = Date()) throws -> Int {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
+        // Opened in place (created or truncated), never written atomically: Foundation's
+        // createFile renames a temporary file over the path, which turns a device such as
+        // /dev/null into a regular file when run as root.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? handle.close() }
         var rng = SplitMix(seed: seed)
         var buffer = "phone,name,city,pincode,category,brand,model,variant,price,source,team,created_at,conditions,campaign,language\n"

@@ -23,6 +23,22 @@ import Testing
         return out
     }
 
+    /// `seed --csv PATH` writes in place: a symlink (like a device such as /dev/null) stays
+    /// what it is and its target gets the rows; an atomic write would replace the link.
+    @Test func demoCSVIsWrittenInPlace() throws {
+        let target = try write("old contents that must go\n")
+        let link = target + ".link"
+        defer { try? FileManager.default.removeItem(atPath: target); try? FileManager.default.removeItem(atPath: link) }
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let rows = try DemoData(leads: 3, days: 1, seed: 7).writeCSV(to: link)
+        #expect(rows == 3)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == target)
+        let text = try String(contentsOfFile: target, encoding: .utf8)
+        #expect(text.hasPrefix("phone,name,"))
+        #expect(!text.contains("old contents"))
+        #expect(text.split(separator: "\n").count == 4)
+    }
+
     @Test func quotesNewlinesAndBlankLines() throws {
         let r = try records("a,\"b,c\",\"say \"\"hi\"\"\"\r\n\n\"multi\nline\",x\r\nlast,\"\"")
         #expect(r.map(\.0) == [1, 3, 5])
