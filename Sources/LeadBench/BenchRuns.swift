@@ -28,9 +28,9 @@ public struct FloorResult: Sendable {
 
     /// One `floor …` result line.
     public var line: String {
-        String(format: "floor agents=%d cycles=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s claim %@ first10_claim_p99=%.2fms last10_claim_p99=%.2fms cycle_p99=%.2fms errors=%@ expected=%@ server_cpu=%.2f_cores server_rss=%.1fMB peak_rss=%.1fMB outcomes=%@ %@",
+        String(format: "floor agents=%d cycles=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s claim %@ first10_claim_p99=%.2fms last10_claim_p99=%.2fms cycle_p99=%.2fms %@ errors=%@ expected=%@ server_cpu=%.2f_cores server_rss=%.1fMB peak_rss=%.1fMB outcomes=%@ %@",
                agents, load.cycles, load.rate, load.firstRate, load.lastRate, load.claims.text, load.firstClaims.p99, load.lastClaims.p99,
-               load.cycleLatency.p99, LoadSummary.describe(load.errors), LoadSummary.describe(load.expected), serverCores,
+               load.cycleLatency.p99, load.endsText, LoadSummary.describe(load.errors), LoadSummary.describe(load.expected), serverCores,
                Double(serverRSS) / 1_048_576, Double(serverPeakRSS) / 1_048_576, LoadSummary.describe(load.outcomes), check.description)
     }
 }

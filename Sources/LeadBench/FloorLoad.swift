@@ -138,6 +138,8 @@ final class FloorAgentHandler: ChannelInboundHandler {
     var rng: SplitMix
     var claimSent: UInt64 = 0
     var cycleStart: UInt64 = 0
+    /// When the DISPOSE or CONVERT that ends the call was sent.
+    var endSent: UInt64 = 0
     var lead = ""
     var lease = ""
     var outcome = ""
@@ -260,6 +262,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
             let now = monotonicNanos()
             switch parsed {
             case .success(.ok):
+                recorder.end(verb: "DISPOSE", micros: (now - endSent) / 1000, at: now)
                 recorder.cycle(micros: (now - cycleStart) / 1000, outcome: outcome, at: now)
             case .success(.error(_, let code, _)):
                 recorder.error("DISPOSE:" + code)
@@ -269,6 +272,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
             claim()
         case .converting:
             let now = monotonicNanos()
+            recorder.end(verb: "CONVERT", micros: (now - endSent) / 1000, at: now)
             switch parsed {
             case .success(.ok):
                 recorder.cycle(micros: (now - cycleStart) / 1000, outcome: "convert", at: now)
@@ -278,11 +282,13 @@ final class FloorAgentHandler: ChannelInboundHandler {
                 recorder.expected(code)
                 outcome = code == "NOT_SERVICEABLE" ? "not_serviceable" : "device_not_supported"
                 phase = .fallback
+                endSent = now
                 send("DISPOSE lead=\(lead) lease=\(lease) code=\(outcome) note=catalogue_refused")
             case .success(.error(_, let code, _)):
                 recorder.error("CONVERT:" + code)
                 outcome = "not_interested"
                 phase = .fallback
+                endSent = now
                 send("DISPOSE lead=\(lead) lease=\(lease) code=not_interested reason=other note=convert_failed")
             default:
                 recorder.error("CONVERT:MALFORMED")
@@ -298,6 +304,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
         lead = values["lead"] ?? ""
         lease = values["lease"] ?? ""
         var roll = Int(rng.next() % 100)
+        endSent = monotonicNanos()
         let nowSeconds = Date().timeIntervalSince1970
         func stamp(_ seconds: Double) -> String {
             Field("at", Date(timeIntervalSince1970: (nowSeconds + seconds).rounded(.down))).value

@@ -52,6 +52,8 @@ public final class LoadRecorder: Sendable {
         var seconds: [Second]
         var all = microsecondHistogram()
         var cycle = microsecondHistogram()
+        /// Latency of the request that ends a call, by verb (DISPOSE, CONVERT).
+        var ends: [String: Histogram<UInt64>] = [:]
         var errors: [String: Int] = [:]
         var expected: [String: Int] = [:]
         var cyclesTotal = 0
@@ -107,6 +109,14 @@ public final class LoadRecorder: Sendable {
         }
     }
 
+    /// The DISPOSE or CONVERT that ended a call was answered after `micros`.
+    public func end(verb: String, micros: UInt64, at nanos: UInt64) {
+        guard second(at: nanos) != nil else { return }
+        state.withLock { st in
+            _ = st.ends[verb, default: microsecondHistogram()].record(max(1, micros))
+        }
+    }
+
     /// An unexpected error reply or failure.
     public func error(_ code: String) {
         state.withLock { $0.errors[code, default: 0] += 1 }
@@ -136,6 +146,7 @@ public final class LoadRecorder: Sendable {
             return LoadSummary(
                 seconds: duration, cycles: st.cyclesTotal, rate: Double(st.cyclesTotal) / Double(max(1, duration)),
                 claims: LatencySummary(st.all), cycleLatency: LatencySummary(st.cycle),
+                ends: st.ends.mapValues(LatencySummary.init),
                 firstRate: first.rate, lastRate: last.rate, firstClaims: first.claims, lastClaims: last.claims,
                 errors: st.errors, expected: st.expected, outcomes: st.outcomes,
                 perSecond: st.seconds.map(\.cycles))
@@ -151,6 +162,8 @@ public struct LoadSummary: Sendable {
     public var rate: Double
     public var claims: LatencySummary
     public var cycleLatency: LatencySummary
+    /// Latency of the request that ended each call, by verb (DISPOSE, CONVERT).
+    public var ends: [String: LatencySummary]
     /// Cycles/s over the first and the last 10 s.
     public var firstRate: Double
     public var lastRate: Double
@@ -162,6 +175,13 @@ public struct LoadSummary: Sendable {
     public var perSecond: [Int]
 
     public var errorCount: Int { errors.values.reduce(0, +) }
+
+    /// `dispose_p50=…ms dispose_p99=…ms convert_p50=…ms convert_p99=…ms`
+    public var endsText: String {
+        ends.sorted { $0.key < $1.key }.map {
+            String(format: "%@_p50=%.2fms %@_p99=%.2fms", $0.key.lowercased(), $0.value.p50, $0.key.lowercased(), $0.value.p99)
+        }.joined(separator: " ")
+    }
 
     static func describe(_ counts: [String: Int]) -> String {
         counts.isEmpty ? "0" : counts.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
