@@ -25,62 +25,84 @@ public struct DisposeRequest: Sendable {
 
 extension CallDesk {
     /// Several dispositions (of different agents) in one transaction and two round trips:
-    /// a pipeline of `BEGIN` and one `call_lead` per lead (locked in lead-id order, so two
-    /// batches never deadlock), LeadCore's plan for each, then a pipeline of one `dispose`
-    /// per planned lead and `COMMIT`. Each disposition is checked and written exactly as
-    /// `dispose` does it (same statements, same plan, same refusals); a refused one writes
-    /// nothing and does not disturb the others.
+    /// a pipeline of `BEGIN` and one `call_lead_batch` (call_lead.sql for every lead,
+    /// locked in lead-id order, so two batches never deadlock), LeadCore's plan for each,
+    /// then a pipeline of one `dispose_batch` (dispose.sql for every planned lead in one
+    /// statement) and `COMMIT`.
+    /// Each disposition is checked and written as `dispose` does it (same plan, same
+    /// refusals, the same rows and events); a refused one writes nothing and does not
+    /// disturb the others.
     /// - Returns: one result per request, in order: the reply, or the `Refusal` (or error)
     ///   that `dispose` would have thrown.
     /// - Throws: when the transaction itself failed (nothing was written): the caller runs
     ///   the requests one by one with `dispose`.
     public func disposeBatch(_ c: PostgresConnection, _ requests: [DisposeRequest], now: Date) throws -> [Result<DispositionResult, any Error>] {
         let order = requests.indices.sorted { requests[$0].lead < requests[$1].lead }
-        let lookups = [PipelineStatement("BEGIN", prepared: false)] + order.map { i in
-            let r = requests[i]
-            return PipelineStatement(SQLFiles.query("call_lead"), [r.lead, r.agent, r.lease, now])
-        }
-        let found = try c.pipeline(lookups)
+        let locked = order.map { requests[$0] }
+        let found = try c.pipeline([
+            PipelineStatement("BEGIN", prepared: false),
+            PipelineStatement(SQLFiles.query("call_lead_batch"), [locked.map(\.lead), locked.map(\.agent), locked.map(\.lease), now]),
+        ])
         func rollback() { if c.isHealthy { _ = try? c.query("ROLLBACK") } }
+        guard case .done(let lookup) = found[1] else {
+            rollback()
+            if case .failed(let e) = found[1] { throw e }
+            throw PostgresError(kind: .statement, message: "dispose batch: lookup aborted")
+        }
+        var rows: [Int64: Row] = [:]
+        for row in lookup.rows { if let id = row.int64("id") { rows[id] = row } }
         var results = [Result<DispositionResult, any Error>?](repeating: nil, count: requests.count)
-        var writes: [(index: Int, statement: PipelineStatement, plan: DispositionPlan)] = []
-        for (k, i) in order.enumerated() {
+        var writes: [(index: Int, params: [any PostgresBindable], plan: DispositionPlan)] = []
+        for i in order {
             let r = requests[i]
-            guard case .done(let q) = found[k + 1] else {
-                rollback()
-                if case .failed(let e) = found[k + 1] { throw e }
-                throw PostgresError(kind: .statement, message: "dispose batch: lookup aborted")
-            }
-            guard let row = q.first else {
+            guard let row = rows[r.lead] else {
                 results[i] = .failure(try LeadQueue().leaseRefusal(c, lead: r.lead, agent: r.agent, lease: r.lease))
                 continue
             }
             do {
                 let (params, plan) = try Self.disposeParams(row: row, r, now: now)
-                writes.append((i, PipelineStatement(SQLFiles.query("dispose"), params), plan))
+                writes.append((i, params, plan))
             } catch {
                 results[i] = .failure(error)
             }
         }
-        let done = try c.pipeline(writes.map(\.statement) + [PipelineStatement("COMMIT", prepared: false)])
-        for (k, w) in writes.enumerated() {
-            guard case .done(let q) = done[k], let out = q.first else {
+        // One dispose_batch.sql for every planned lead: dispose.sql's parameters, each
+        // turned into an array with one element per lead (in lead-id order).
+        var statements: [PipelineStatement] = []
+        if !writes.isEmpty {
+            let columns: [any PostgresBindable] = writes[0].params.indices.map { p in writes.map { $0.params[p].postgresText } }
+            statements.append(PipelineStatement(SQLFiles.query("dispose_batch"), columns))
+        }
+        statements.append(PipelineStatement("COMMIT", prepared: false))
+        let done = try c.pipeline(statements)
+        var written: [Int64: Row] = [:]
+        if !writes.isEmpty {
+            guard case .done(let q) = done[0] else {
                 rollback()
-                if case .failed(let e) = done[k] { throw e }
-                throw PostgresError(kind: .statement, message: "dispose batch: write of lead \(requests[w.index].lead) did not complete")
+                if case .failed(let e) = done[0] { throw e }
+                throw PostgresError(kind: .statement, message: "dispose batch: the write did not run")
             }
+            for row in q.rows { if let id = row.int64("id") { written[id] = row } }
+        }
+        guard case .done = done[statements.count - 1] else {
+            rollback()
+            if case .failed(let e) = done[statements.count - 1] { throw e }
+            throw PostgresError(kind: .statement, message: "dispose batch: COMMIT did not run")
+        }
+        for w in writes {
             let r = requests[w.index]
+            // The leads were locked under these leases, so every one is written; were one
+            // missing, the batch has committed without it: report that lead, not the others.
+            guard let out = written[r.lead] else {
+                results[w.index] = .failure(Refusal(.internal, "dispose batch: lead \(r.lead) was not written"))
+                continue
+            }
             let counters = w.plan.callState
             results[w.index] = .success(DispositionResult(
                 lead: r.lead, disposition: r.code.rawValue, reason: r.reason?.rawValue, state: out["state"] ?? w.plan.next.kind.rawValue,
                 nextAt: out.date("next_action_at"), outcome: out["outcome"], attempts: out.int("attempts") ?? counters.attempts,
                 attemptsToday: out.int("attempts_today") ?? counters.attemptsToday,
                 slaDue: w.plan.slaDeadline == nil ? nil : out.date("sla_due_at"), callbackAt: out.date("callback_at")))
-        }
-        guard case .done = done[writes.count] else {
-            rollback()
-            if case .failed(let e) = done[writes.count] { throw e }
-            throw PostgresError(kind: .statement, message: "dispose batch: COMMIT did not run")
         }
         return results.map { $0 ?? .failure(Refusal(.internal, "dispose batch: no result")) }
     }
