@@ -19,12 +19,13 @@ public struct BackgroundPasses: Service {
     /// takes long (0.6 s for 900k ready leads), so the next one waits 20 times as long as
     /// the last took: the gauge never costs more than ~5 % of one database connection.
     let depthInterval = 5.0
-    /// Seconds between BI rollup refreshes.
-    let biInterval = 60.0
+    /// Seconds between BI rollup refreshes; 0 = none from this instance.
+    let biInterval: Double
 
-    public init(pool: PostgresPool, interval: Double, metrics: ServerMetrics, logger: Logger) {
+    public init(pool: PostgresPool, interval: Double, biInterval: Double = 60, metrics: ServerMetrics, logger: Logger) {
         self.pool = pool
         self.interval = max(0.05, interval)
+        self.biInterval = biInterval
         self.metrics = metrics
         self.logger = logger
     }
@@ -32,7 +33,7 @@ public struct BackgroundPasses: Service {
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runTicks() }
-            group.addTask { await self.runBIRefresh() }
+            if biInterval > 0 { group.addTask { await self.runBIRefresh() } }
         }
     }
 

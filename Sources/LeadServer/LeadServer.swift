@@ -110,7 +110,7 @@ public final class LeadServer: Service, Sendable {
         let listener = self.listener
         await withDiscardingTaskGroup { background in
             background.addTask {
-                try? await BackgroundPasses(pool: context.pool, interval: config.tickInterval,
+                try? await BackgroundPasses(pool: context.pool, interval: config.tickInterval, biInterval: config.biRefreshInterval,
                                             metrics: context.metrics, logger: logger).run()
             }
             background.addTask { await context.waiters.run(listener: listener, logger: logger) }

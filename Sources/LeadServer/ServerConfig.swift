@@ -42,6 +42,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// Seconds between background passes (lease reaper, callback promoter, reservation
     /// expiry, SLA watcher).
     public var tickInterval = 0.3
+    /// Seconds between BI rollup refreshes (0 = this instance never refreshes: with several
+    /// instances, one refreshing is enough, and another skips while one runs).
+    public var biRefreshInterval = 60.0
     /// Seconds a SIGNAL (online, price_recheck, payment_failed) keeps a lead ahead of its tier.
     public var signalBoost = 1800.0
     /// Seconds to let connections finish their in-flight requests on shutdown.
@@ -90,6 +93,7 @@ public struct ServerConfig: Sendable, Equatable {
         int("max_claim_wait", "Largest CLAIM wait= in seconds.", \.maxClaimWait, 0...3600),
         seconds("claim_poll", "Fallback poll of a waiting CLAIM, seconds (jittered).", \.claimPoll),
         seconds("tick_interval", "Seconds between background passes (reaper, promoter, SLA watcher).", \.tickInterval),
+        seconds("bi_refresh_interval", "Seconds between BI rollup refreshes (0 = this instance never refreshes them).", \.biRefreshInterval),
         seconds("signal_boost", "Seconds a SIGNAL keeps a lead ahead of its tier (default 30 minutes).", \.signalBoost),
         seconds("shutdown_grace", "Seconds to finish in-flight requests on SIGTERM.", \.shutdownGrace),
         int("auth_free_failures", "Failed AUTHs per address before replies slow down.", \.authFreeFailures, 0...1000),

@@ -28,6 +28,7 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("max-claim-wait"), help: Self.help("max_claim_wait")) var maxClaimWait: String?
     @Option(name: .customLong("claim-poll"), help: Self.help("claim_poll")) var claimPoll: String?
     @Option(name: .customLong("tick-interval"), help: Self.help("tick_interval")) var tickInterval: String?
+    @Option(name: .customLong("bi-refresh-interval"), help: Self.help("bi_refresh_interval")) var biRefreshInterval: String?
     @Option(name: .customLong("signal-boost"), help: Self.help("signal_boost")) var signalBoost: String?
     @Option(name: .customLong("shutdown-grace"), help: Self.help("shutdown_grace")) var shutdownGrace: String?
     @Option(name: .customLong("auth-free-failures"), help: Self.help("auth_free_failures")) var authFreeFailures: String?
@@ -50,7 +51,7 @@ struct ServerOptions: ParsableArguments {
             "max_connections": maxConnections, "idle_timeout": idleTimeout, "max_line_length": maxLineLength,
             "pipeline_depth": pipelineDepth, "pool_size": poolSize, "pool_timeout": poolTimeout,
             "claim_batch": claimBatch, "claim_concurrency": claimConcurrency, "dispose_batch": disposeBatch,
-            "max_claim_wait": maxClaimWait, "claim_poll": claimPoll, "tick_interval": tickInterval,
+            "max_claim_wait": maxClaimWait, "claim_poll": claimPoll, "tick_interval": tickInterval, "bi_refresh_interval": biRefreshInterval,
             "signal_boost": signalBoost, "shutdown_grace": shutdownGrace, "auth_free_failures": authFreeFailures, "auth_max_delay": authMaxDelay,
             "log_level": logLevel, "tls_cert": tlsCert, "tls_key": tlsKey,
         ]
