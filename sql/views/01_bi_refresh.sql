@@ -68,6 +68,7 @@ BEGIN
     IF to_regclass('pg_temp.bi_t_dirty') IS NOT NULL THEN
         DROP TABLE pg_temp.bi_t_dirty, pg_temp.bi_t_call, pg_temp.bi_t_agent_key, pg_temp.bi_t_team_key,
                    pg_temp.bi_t_cohort_key, pg_temp.bi_t_period;
+        DROP TABLE IF EXISTS pg_temp.bi_t_lead_cohort;
     END IF;
     CREATE TEMP TABLE bi_t_dirty (lead_id bigint PRIMARY KEY) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_agent_key (team_id bigint, agent_id bigint, day date) ON COMMIT DROP;
@@ -352,34 +353,68 @@ BEGIN
         GROUP BY x.city, x.category, x.outcome, coalesce(x.reason::text, x.outcome)
     ) r;
 
-    -- 10. Creation-day cohorts, straight from the leads' counters.
-    DELETE FROM bi_cohort c USING (SELECT DISTINCT * FROM bi_t_cohort_key) k
-    WHERE c.team_id = k.team_id AND c.day = k.day;
-    INSERT INTO bi_cohort
-    SELECT k.team_id, k.day, c.*
-    FROM (SELECT DISTINCT kk.team_id, kk.day,
-                 (kk.day::timestamp AT TIME ZONE t.time_zone) AS day_start,
-                 ((kk.day + 1)::timestamp AT TIME ZONE t.time_zone) AS day_end
-          FROM bi_t_cohort_key kk JOIN teams t ON t.id = kk.team_id) k
-    CROSS JOIN LATERAL (
-        SELECT l.city, l.category, l.source, coalesce(l.campaign, ''), l.high_end,
-               count(*),
-               count(l.first_attempt_at),
-               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '15 minutes'),
-               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '1 hour'),
-               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '4 hours'),
-               count(*) FILTER (WHERE l.first_attempt_at < k.day_end),
-               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '24 hours'),
-               count(*) FILTER (WHERE l.first_attempt_at <= l.created_at + interval '48 hours'),
-               count(*) FILTER (WHERE l.attempts >= 3),
-               count(l.last_connected_at),
-               count(*) FILTER (WHERE l.outcome = 'create_order'),
-               count(*) FILTER (WHERE l.state = 'closed'),
-               coalesce(sum(greatest(0, round(extract(epoch FROM l.first_attempt_at - l.created_at))))::bigint, 0)
-        FROM leads l
-        WHERE l.team_id = k.team_id AND l.created_at >= k.day_start AND l.created_at < k.day_end
-        GROUP BY l.city, l.category, l.source, coalesce(l.campaign, ''), l.high_end
-    ) c;
+    -- 10. Creation-day cohorts, from the leads' counters. Each lead's contribution is kept
+    -- in bi_lead_cohort and bi_cohort is their sum (migration 0007), so only the dirty
+    -- leads are read: their old contributions come out and their new ones go in. When no
+    -- contribution is kept yet (the first refresh after 0007, or a rebuild), every lead
+    -- starts here.
+    IF NOT EXISTS (SELECT 1 FROM bi_lead_cohort) THEN
+        DELETE FROM bi_cohort;
+        INSERT INTO bi_t_dirty SELECT l.id FROM leads l ON CONFLICT DO NOTHING;
+    END IF;
+    CREATE TEMP TABLE bi_t_lead_cohort ON COMMIT DROP AS
+    SELECT l.id AS lead_id, l.team_id, (l.created_at AT TIME ZONE t.time_zone)::date AS day,
+           l.city, l.category, l.source, coalesce(l.campaign, '') AS campaign, l.high_end,
+           (l.first_attempt_at IS NOT NULL)::int::smallint AS attempted,
+           coalesce(l.first_attempt_at <= l.created_at + interval '15 minutes', false)::int::smallint AS called_15m,
+           coalesce(l.first_attempt_at <= l.created_at + interval '1 hour', false)::int::smallint AS called_1h,
+           coalesce(l.first_attempt_at <= l.created_at + interval '4 hours', false)::int::smallint AS called_4h,
+           coalesce(l.first_attempt_at < ((((l.created_at AT TIME ZONE t.time_zone)::date + 1)::timestamp) AT TIME ZONE t.time_zone),
+                    false)::int::smallint AS called_same_day,
+           coalesce(l.first_attempt_at <= l.created_at + interval '24 hours', false)::int::smallint AS called_24h,
+           coalesce(l.first_attempt_at <= l.created_at + interval '48 hours', false)::int::smallint AS called_48h,
+           (l.attempts >= 3)::int::smallint AS attempts_3plus,
+           (l.last_connected_at IS NOT NULL)::int::smallint AS connected,
+           coalesce(l.outcome = 'create_order', false)::int::smallint AS converted,
+           (l.state = 'closed')::int::smallint AS closed,
+           coalesce(greatest(0, round(extract(epoch FROM l.first_attempt_at - l.created_at)))::bigint, 0) AS ttfa_s
+    FROM bi_t_dirty d JOIN leads l ON l.id = d.lead_id JOIN teams t ON t.id = l.team_id;
+    INSERT INTO bi_cohort AS c (team_id, day, city, category, source, campaign, high_end, received, attempted,
+                                called_15m, called_1h, called_4h, called_same_day, called_24h, called_48h,
+                                attempts_3plus, connected, converted, closed, ttfa_sum_s)
+    SELECT x.team_id, x.day, x.city, x.category, x.source, x.campaign, x.high_end,
+           sum(x.sign), sum(x.sign * x.attempted), sum(x.sign * x.called_15m), sum(x.sign * x.called_1h),
+           sum(x.sign * x.called_4h), sum(x.sign * x.called_same_day), sum(x.sign * x.called_24h),
+           sum(x.sign * x.called_48h), sum(x.sign * x.attempts_3plus), sum(x.sign * x.connected),
+           sum(x.sign * x.converted), sum(x.sign * x.closed), sum(x.sign * x.ttfa_s)
+    FROM (SELECT 1 AS sign, n.team_id, n.day, n.city, n.category, n.source, n.campaign, n.high_end, n.attempted,
+                 n.called_15m, n.called_1h, n.called_4h, n.called_same_day, n.called_24h, n.called_48h,
+                 n.attempts_3plus, n.connected, n.converted, n.closed, n.ttfa_s
+          FROM bi_t_lead_cohort n
+          UNION ALL
+          SELECT -1, o.team_id, o.day, o.city, o.category, o.source, o.campaign, o.high_end, o.attempted,
+                 o.called_15m, o.called_1h, o.called_4h, o.called_same_day, o.called_24h, o.called_48h,
+                 o.attempts_3plus, o.connected, o.converted, o.closed, o.ttfa_s
+          FROM bi_lead_cohort o JOIN bi_t_dirty d USING (lead_id)) x
+    GROUP BY x.team_id, x.day, x.city, x.category, x.source, x.campaign, x.high_end
+    -- Leads whose contribution did not change cancel out: nothing to write for them.
+    HAVING sum(x.sign) <> 0 OR sum(x.sign * x.attempted) <> 0 OR sum(x.sign * x.called_15m) <> 0
+        OR sum(x.sign * x.called_1h) <> 0 OR sum(x.sign * x.called_4h) <> 0 OR sum(x.sign * x.called_same_day) <> 0
+        OR sum(x.sign * x.called_24h) <> 0 OR sum(x.sign * x.called_48h) <> 0 OR sum(x.sign * x.attempts_3plus) <> 0
+        OR sum(x.sign * x.connected) <> 0 OR sum(x.sign * x.converted) <> 0 OR sum(x.sign * x.closed) <> 0
+        OR sum(x.sign * x.ttfa_s) <> 0
+    ON CONFLICT (team_id, day, city, category, source, campaign, high_end) DO UPDATE
+    SET received = c.received + EXCLUDED.received, attempted = c.attempted + EXCLUDED.attempted,
+        called_15m = c.called_15m + EXCLUDED.called_15m, called_1h = c.called_1h + EXCLUDED.called_1h,
+        called_4h = c.called_4h + EXCLUDED.called_4h, called_same_day = c.called_same_day + EXCLUDED.called_same_day,
+        called_24h = c.called_24h + EXCLUDED.called_24h, called_48h = c.called_48h + EXCLUDED.called_48h,
+        attempts_3plus = c.attempts_3plus + EXCLUDED.attempts_3plus, connected = c.connected + EXCLUDED.connected,
+        converted = c.converted + EXCLUDED.converted, closed = c.closed + EXCLUDED.closed,
+        ttfa_sum_s = c.ttfa_sum_s + EXCLUDED.ttfa_sum_s;
+    -- A cohort every lead has left (a returning customer's import moved its city) goes.
+    DELETE FROM bi_cohort WHERE received = 0;
+    DELETE FROM bi_lead_cohort o USING bi_t_dirty d WHERE o.lead_id = d.lead_id;
+    INSERT INTO bi_lead_cohort SELECT * FROM bi_t_lead_cohort;
     SELECT count(DISTINCT (kk.team_id, kk.day)) INTO n_cohort FROM bi_t_cohort_key kk;
 
     -- After a bulk build, fresh statistics (autovacuum would get there, later).
@@ -390,6 +425,7 @@ BEGIN
         ANALYZE bi_ttfa;
         ANALYZE bi_sla_day;
         ANALYZE bi_cohort;
+        ANALYZE bi_lead_cohort;
         ANALYZE bi_reason_day;
     END IF;
 
