@@ -36,13 +36,12 @@ if [ ! -f "$DIR/pgdata/PG_VERSION" ] || [ ! -f "$DIR/seeded" ]; then
 fi
 
 # 2. Start it with the service profile's settings (EmbeddedCluster: shared_buffers 256 MB,
-#    autovacuum_naptime 10 s, fsync and synchronous_commit on, lz4 WAL compression, 4 GB
-#    max_wal_size, 15 min checkpoints), plus max_connections 1100 so
+#    autovacuum_naptime 10 s, fsync and synchronous_commit on), plus max_connections 1100 so
 #    pgbench can open 1000 clients, and pg_stat_statements for the profiles.
 as_pg "$PGBIN/pg_ctl" -D "$DIR/pgdata" -m fast -w stop >/dev/null 2>&1 || true
-#    BENCH_PG_OPTS replaces the service profile's WAL settings (e.g. BENCH_PG_OPTS=" " for
-#    PostgreSQL's defaults), to measure their effect.
-PG_OPTS=${BENCH_PG_OPTS:-"-c wal_compression=lz4 -c max_wal_size=4GB -c checkpoint_timeout=15min"}
+#    BENCH_PG_OPTS adds server settings, e.g. BENCH_PG_OPTS="-c wal_compression=lz4
+#    -c max_wal_size=4GB -c checkpoint_timeout=15min" (measured in BENCHMARKS.md).
+PG_OPTS=${BENCH_PG_OPTS:-}
 as_pg "$PGBIN/pg_ctl" -D "$DIR/pgdata" -l "$DIR/postgres.log" -w -t 60 -o "-c listen_addresses='' -k '$DIR' -c port=5432 \
     -c max_connections=1100 -c shared_buffers=256MB -c autovacuum_naptime=10s $PG_OPTS \
     -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all" start
