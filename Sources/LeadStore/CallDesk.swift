@@ -42,7 +42,7 @@ public struct CallDesk: Sendable {
             ("at", at.map(PostgresTime.format)), ("reason", reason?.rawValue),
         ]
         return try ledger.once(c, agent: agent, requestID: requestID, verb: "DISPOSE", arguments: arguments, now: now, replay: replay) { c in
-            guard let row = try c.query(SQLFiles.query("call_lead"), [lead, agent, lease, now], prepared: true).first else {
+            guard let row = try c.query(SQLFiles.query("call_lead"), [[lead], [agent], [lease], now], prepared: true).first else {
                 throw try queue.leaseRefusal(c, lead: lead, agent: agent, lease: lease)
             }
             let policy = TeamPolicy(teamRow: row)
@@ -132,7 +132,7 @@ public struct CallDesk: Sendable {
             ("price", price.map { String($0) }), ("note", note),
         ]
         return try ledger.once(c, agent: agent, requestID: requestID, verb: "CONVERT", arguments: arguments, now: now, replay: replay) { c in
-            guard let row = try c.query(SQLFiles.query("call_lead"), [lead, agent, lease, now], prepared: true).first else {
+            guard let row = try c.query(SQLFiles.query("call_lead"), [[lead], [agent], [lease], now], prepared: true).first else {
                 if let order = try c.query(SQLFiles.query("lead_order"), [lead], prepared: true).first {
                     throw Refusal(.alreadyConverted, "lead \(lead) was already converted into order \(order["id"] ?? "?")")
                 }

@@ -25,10 +25,9 @@ public struct DisposeRequest: Sendable {
 
 extension CallDesk {
     /// Several dispositions (of different agents) in one transaction and two round trips:
-    /// a pipeline of `BEGIN` and one `call_lead_batch` (call_lead.sql for every lead,
-    /// locked in lead-id order, so two batches never deadlock), LeadCore's plan for each,
-    /// then a pipeline of one `dispose_batch` (dispose.sql for every planned lead in one
-    /// statement) and `COMMIT`.
+    /// a pipeline of `BEGIN` and one `call_lead` for every lead (locked in lead-id order,
+    /// so two batches never deadlock), LeadCore's plan for each, then a pipeline of one
+    /// `dispose_batch` (dispose.sql for every planned lead in one statement) and `COMMIT`.
     /// Each disposition is checked and written as `dispose` does it (same plan, same
     /// refusals, the same rows and events); a refused one writes nothing and does not
     /// disturb the others.
@@ -41,7 +40,7 @@ extension CallDesk {
         let locked = order.map { requests[$0] }
         let found = try c.pipeline([
             PipelineStatement("BEGIN", prepared: false),
-            PipelineStatement(SQLFiles.query("call_lead_batch"), [locked.map(\.lead), locked.map(\.agent), locked.map(\.lease), now]),
+            PipelineStatement(SQLFiles.query("call_lead"), [locked.map(\.lead), locked.map(\.agent), locked.map(\.lease), now]),
         ])
         func rollback() { if c.isHealthy { _ = try? c.query("ROLLBACK") } }
         guard case .done(let lookup) = found[1] else {

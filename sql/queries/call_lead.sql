@@ -1,7 +1,9 @@
--- A held lead, locked for its holder's disposition or conversion, with its team's
--- settings (the TeamPolicy) in the same round trip. No row = the lease does not hold
--- (the caller asks lease_state why).
---   $1 lead, $2 agent, $3 lease generation, $4 now
+-- Held leads, locked for their holders' disposition or conversion, each with its team's
+-- settings (the TeamPolicy) in the same round trip: one lead (one-element arrays, a single
+-- DISPOSE or CONVERT) or a whole disposition batch. The rows are locked in lead-id order
+-- (ORDER BY runs below the row locks), so two batches never deadlock. No row for a lead =
+-- its lease does not hold (the caller asks lease_state why).
+--   $1 leads, $2 agents, $3 lease generations (element k of each for the k-th lead), $4 now
 SELECT l.id, l.team_id, l.state::text AS state, l.high_end, l.quoted_price, l.lease_gen,
        l.attempts, l.attempts_today, l.attempts_day::text AS attempts_day,
        l.first_attempt_at, l.last_attempt_at, l.last_connected_at, l.unanswered_since,
@@ -16,7 +18,9 @@ SELECT l.id, l.team_id, l.state::text AS state, l.high_end, l.quoted_price, l.le
        to_char(t.call_window_end, 'HH24:MI') AS window_end,
        t.unreachable_after_days,
        extract(epoch FROM t.high_end_sla)::float8 AS high_end_sla_seconds
-FROM leads l JOIN teams t ON t.id = l.team_id
-WHERE l.id = $1::bigint AND l.holder_agent_id = $2::bigint AND l.lease_gen = $3::bigint
-  AND l.lease_expires_at > $4::timestamptz
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(lead, agent, lease_gen)
+JOIN leads l ON l.id = r.lead AND l.holder_agent_id = r.agent AND l.lease_gen = r.lease_gen
+JOIN teams t ON t.id = l.team_id
+WHERE l.lease_expires_at > $4::timestamptz
+ORDER BY l.id
 FOR UPDATE OF l;
