@@ -151,41 +151,46 @@ public final class PostgresConnection: @unchecked Sendable {
     /// caller); `rows` are already-escaped COPY text lines. Returns the rows copied.
     @discardableResult
     public func copyIn(_ copyStatement: String, lines: some Sequence<String>) throws(PostgresError) -> Int {
-        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        let start = PQexec(conn, copyStatement)
-        guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
-            _ = try Self.consume(start, conn: conn)
-            throw PostgresError(kind: .statement, message: "COPY did not start")
+        try copyIn(copyStatement) { conn in
+            var buffer = ""
+            buffer.reserveCapacity(1 << 16)
+            func flush() -> Bool {
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return buffer.isEmpty || buffer.withCString { p in PQputCopyData(conn, p, Int32(strlen(p))) } == 1
+            }
+            for line in lines {
+                buffer += line
+                buffer += "\n"
+                if buffer.utf8.count >= 1 << 16, !flush() { return false }
+            }
+            return flush()
         }
-        PQclear(start)
-        var buffer = ""
-        buffer.reserveCapacity(1 << 16)
-        var failed: PostgresError?
-        func flush() {
-            guard !buffer.isEmpty else { return }
-            let ok = buffer.withCString { p in PQputCopyData(conn, p, Int32(strlen(p))) }
-            if ok != 1 { failed = PostgresError.from(result: nil, connection: conn) }
-            buffer.removeAll(keepingCapacity: true)
-        }
-        for line in lines {
-            buffer += line
-            buffer += "\n"
-            if buffer.utf8.count >= 1 << 16 { flush() }
-            if failed != nil { break }
-        }
-        flush()
-        PQputCopyEnd(conn, failed == nil ? nil : "client error")
-        var result = try Self.consume(PQgetResult(conn), conn: conn)
-        while let extra = PQgetResult(conn) { PQclear(extra) }
-        if let failed { throw failed }
-        result = QueryResult(columns: [], rows: [], affectedRows: result.affectedRows)
-        return result.affectedRows
     }
 
     /// Runs a `COPY … FROM STDIN` with `data` as its text (whole lines, each ending in a
     /// newline), sent in chunks; returns the rows copied.
     @discardableResult
     public func copyIn(_ copyStatement: String, data: [UInt8]) throws(PostgresError) -> Int {
+        try copyIn(copyStatement) { conn in
+            data.withUnsafeBufferPointer { bytes in
+                let chunk = 1 << 18
+                var offset = 0
+                while offset < bytes.count {
+                    let count = min(chunk, bytes.count - offset)
+                    let ok = (bytes.baseAddress! + offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                        PQputCopyData(conn, $0, Int32(count))
+                    }
+                    if ok != 1 { return false }
+                    offset += count
+                }
+                return true
+            }
+        }
+    }
+
+    /// Starts `copyStatement`, lets `send` put the data (false = a send failed), ends the
+    /// COPY (aborted after a failed send) and returns the rows copied.
+    private func copyIn(_ copyStatement: String, send: (OpaquePointer) -> Bool) throws(PostgresError) -> Int {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
         let start = PQexec(conn, copyStatement)
         guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
@@ -193,22 +198,7 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(kind: .statement, message: "COPY did not start")
         }
         PQclear(start)
-        var failed: PostgresError?
-        data.withUnsafeBufferPointer { bytes in
-            let chunk = 1 << 18
-            var offset = 0
-            while offset < bytes.count {
-                let count = min(chunk, bytes.count - offset)
-                let ok = (bytes.baseAddress! + offset).withMemoryRebound(to: CChar.self, capacity: count) {
-                    PQputCopyData(conn, $0, Int32(count))
-                }
-                if ok != 1 {
-                    failed = PostgresError.from(result: nil, connection: conn)
-                    return
-                }
-                offset += count
-            }
-        }
+        let failed: PostgresError? = send(conn) ? nil : PostgresError.from(result: nil, connection: conn)
         PQputCopyEnd(conn, failed == nil ? nil : "client error")
         let result = try Self.consume(PQgetResult(conn), conn: conn)
         while let extra = PQgetResult(conn) { PQclear(extra) }

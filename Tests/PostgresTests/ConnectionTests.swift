@@ -104,4 +104,26 @@ import Testing
         #expect(n == 5000)
         #expect(try c.query("SELECT sum(a) AS s FROM t").first?.int("s") == 5000 * 5001 / 2)
     }
+
+    /// COPY from bytes sends them in chunks (here more than one); a row the server refuses
+    /// fails the whole COPY with its SQLSTATE, copies nothing, and the connection goes on.
+    @Test func copyInBytesAndARefusedRow() async throws {
+        let info = try await TestCluster.shared.database(migrated: false)
+        let c = try PostgresConnection(conninfo: info)
+        try c.query("CREATE TABLE t (a int, b text)")
+        let text = (1...40_000).map { "\($0)\tvalue number \($0)\n" }.joined()
+        #expect(text.utf8.count > 1 << 18)
+        #expect(try c.copyIn("COPY t (a, b) FROM STDIN", data: Array(text.utf8)) == 40_000)
+        #expect(try c.query("SELECT sum(a) AS s FROM t").first?.int("s") == 40_000 * 40_001 / 2)
+        for send in [{ try c.copyIn("COPY t (a, b) FROM STDIN", data: Array("1\tok\nnot-a-number\tbad\n".utf8)) },
+                     { try c.copyIn("COPY t (a, b) FROM STDIN", lines: ["1\tok", "not-a-number\tbad"]) }] {
+            do {
+                _ = try send()
+                Issue.record("a malformed row was accepted")
+            } catch let e as PostgresError {
+                #expect(e.sqlState == "22P02")
+            }
+            #expect(try c.query("SELECT count(*) AS n FROM t").first?.int("n") == 40_000)
+        }
+    }
 }
