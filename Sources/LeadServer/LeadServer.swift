@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 import LeadProtocol
 import LeadStore
 import Logging
@@ -33,12 +34,15 @@ public final class LeadServer: Service, Sendable {
     /// - Parameters:
     ///   - config: the settings (`ServerConfig.resolve`).
     ///   - conninfo: the database (a URL or libpq keyword string), already migrated.
-    public init(config: ServerConfig, conninfo: String, logger: Logger = Logger(label: "leadline.server")) {
+    ///   - clock: the one source of time for the server and its background passes (tests
+    ///     pass a `ManualClock`).
+    public init(config: ServerConfig, conninfo: String, logger: Logger = Logger(label: "leadline.server"),
+                clock: any FloorClock = SystemClock()) {
         let metrics = ServerMetrics()
         let pool = PostgresPool(conninfo: conninfo, size: config.poolSize,
                                 acquireTimeout: .milliseconds(Int(config.poolTimeout * 1000)),
                                 applicationName: "leadline-serve", logger: logger)
-        context = ServerContext(config: config, pool: pool, metrics: metrics, logger: logger)
+        context = ServerContext(config: config, pool: pool, metrics: metrics, logger: logger, clock: clock)
         listener = PostgresListener(conninfo: conninfo, channels: [LeadQueue.readyChannel, FloorControl.agentChannel], logger: logger)
     }
 
@@ -158,6 +162,8 @@ final class ServerContext: Sendable {
     let pool: PostgresPool
     let metrics: ServerMetrics
     let logger: Logger
+    /// The one source of time: business rules and timers read it, never `Date()`.
+    let clock: any FloorClock
     let waiters: ClaimWaiters
     let throttle: AuthThrottle
     let claims: ClaimCoalescer
@@ -182,8 +188,9 @@ final class ServerContext: Sendable {
         }
     }
 
-    init(config: ServerConfig, pool: PostgresPool, metrics: ServerMetrics, logger: Logger) {
+    init(config: ServerConfig, pool: PostgresPool, metrics: ServerMetrics, logger: Logger, clock: any FloorClock) {
         self.config = config
+        self.clock = clock
         self.pool = pool
         self.metrics = metrics
         self.logger = logger
