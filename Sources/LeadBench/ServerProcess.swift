@@ -125,7 +125,8 @@ public final class ServeInstance: Sendable {
                              logPath: String) async throws -> ServeInstance {
         let args = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", String(port),
                     "--metrics-port=-1", "--pool-size", String(poolSize), "--max-connections", "20000",
-                    "--idle-timeout", "0", "--log-level", "warning", "--auth-free-failures", "1000"] + extra
+                    "--idle-timeout", "0", "--auth-timeout", "0", "--max-unauthenticated-per-address", "0",
+                    "--log-level", "warning", "--auth-free-failures", "1000"] + extra
         let process = try ChildProcess(executable: executable, arguments: args, logPath: logPath)
         let instance = ServeInstance(process: process, port: port)
         let deadline = ContinuousClock.now + .seconds(60)

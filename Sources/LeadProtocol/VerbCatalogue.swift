@@ -143,7 +143,8 @@ public enum VerbCatalogue {
     ///
     /// UNKNOWN_VERB if the verb is not in the catalogue; then BAD_ARG for the
     /// first unknown key (in request order), then for the first missing
-    /// required key (in catalogue order), then for a value holding NUL.
+    /// required key (in catalogue order), then for a value holding NUL, then for an
+    /// `idem=` outside 1–128 code points (`RequestID`).
     /// Roles are the server's to check.
     public static func validate(_ request: Request) throws(ProtocolError) -> VerbSpec {
         guard let spec = byVerb[request.verb] else {
@@ -163,6 +164,27 @@ public enum VerbCatalogue {
         for field in request.args where field.value.utf8.contains(0) {
             throw request.badArg(field.key, "must not contain NUL")
         }
+        if let idem = request["idem"] {
+            try RequestID.validate(idem, request: request)
+        }
         return spec
+    }
+}
+
+/// The rule for `idem=` request ids (docs/PROTOCOL.md §9), checked once for every verb
+/// before anything runs: 1–128 Unicode code points. Code points are what PostgreSQL's
+/// `length()` counts (the request table's CHECK), so an id the parser accepts is one the
+/// database stores: 64 flag emoji are 128 code points, 65 are 130, whatever a screen
+/// shows as "characters".
+public enum RequestID {
+    /// Longest id, in Unicode code points.
+    public static let maxCodePoints = 128
+
+    static func validate(_ id: String, request: Request) throws(ProtocolError) {
+        if id.isEmpty { throw request.badArg("idem", "empty request id") }
+        let count = id.unicodeScalars.count
+        if count > maxCodePoints {
+            throw request.badArg("idem", "request id of \(count) code points; at most \(maxCodePoints)")
+        }
     }
 }

@@ -17,6 +17,16 @@ enum WakeReason: Sendable {
     case shutdown
     /// The connection went away: stop and claim nothing.
     case connectionClosed
+    /// The session's login ended (agent disabled or token changed): answer `NOAUTH`.
+    case loggedOut
+}
+
+/// What the LISTEN connection said about agents, for the server's login checks.
+enum AgentChange: Sendable {
+    /// NOTIFY `leadline_agents` for this agent (status, skills or token changed).
+    case agent(Int64)
+    /// The LISTEN connection (re)connected: notifications may have been missed.
+    case reconnected
 }
 
 /// The agents waiting in `CLAIM wait=N` on this instance, and the waker that turns
@@ -194,19 +204,22 @@ final class ClaimWaiters: Sendable {
 
     /// Consumes the listener's events until it stops: notifications wake waiters, a
     /// (re)connect makes everyone poll.
-    func run(listener: PostgresListener, logger: Logger) async {
+    func run(listener: PostgresListener, logger: Logger, agentChanged: @escaping @Sendable (AgentChange) async -> Void) async {
         for await event in listener.events {
             switch event {
             case .notification(let n) where n.channel == FloorControl.agentChannel:
-                // `agent:team:status` from the agents_changed trigger (PAUSE, DRAIN, AGENT SET, …).
+                // `agent:team:status` from the agents_changed trigger (PAUSE, DRAIN, AGENT SET,
+                // a disabled agent, a new token, …).
                 guard let agent = n.payload.split(separator: ":").first.flatMap({ Int64($0) }) else { continue }
                 wakeAgent(agent)
+                Task { await agentChanged(.agent(agent)) }
             case .notification(let n):
                 guard n.channel == LeadQueue.readyChannel, let lead = ReadyLead(payload: n.payload) else { continue }
                 notify(lead)
             case .connected:
                 logger.debug("ready listener connected; waiting claims poll")
                 pollAll()
+                Task { await agentChanged(.reconnected) }
             }
         }
     }

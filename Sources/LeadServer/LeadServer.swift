@@ -29,6 +29,10 @@ public final class LeadServer: Service, Sendable {
 
     let context: ServerContext
     private let listener: PostgresListener
+
+    /// SO_SNDBUF of protocol connections (Linux doubles it): unread replies the kernel
+    /// holds per connection, beyond the one reply the server is writing.
+    static let sendBufferBytes = 64 * 1024
     private let addresses = Mutex<(value: Addresses?, waiting: [CheckedContinuation<Addresses, Never>])>((nil, []))
 
     /// - Parameters:
@@ -73,7 +77,6 @@ public final class LeadServer: Service, Sendable {
     public func run() async throws {
         let config = context.config
         let logger = context.logger
-        let maxLine = config.maxLineLength
         let tls = try ProtocolTLS.serverContext(config)
         let context = self.context
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -81,13 +84,18 @@ public final class LeadServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A fixed send buffer (no autotuning to megabytes): replies a client leaves
+            // unread fill it quickly, so the server stops at once instead of queueing
+            // megabytes in the kernel, and `reply_timeout` sees a stuck reply.
+            .childChannelOption(.socketOption(.so_sndbuf), value: LeadServer.sendBufferBytes)
             // Request lines are short: start each connection's read buffer small (it grows
-            // for clients that pipeline), so idle connections do not each hold 2 KiB.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
+            // for clients that pipeline, to 16 KiB: a full pipeline of 32 requests is a few
+            // KiB), so idle connections do not each hold 2 KiB and a connection whose
+            // pipeline is full holds at most one read's bytes.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 16384))
             .bind(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLineLength: maxLine)))
                     try channel.pipeline.syncOperations.addHandler(SessionHandler(server: context))
                 }
             }
@@ -117,8 +125,16 @@ public final class LeadServer: Service, Sendable {
                 try? await BackgroundPasses(pool: context.pool, interval: config.tickInterval, biInterval: config.biRefreshInterval,
                                             metrics: context.metrics, logger: logger).run()
             }
-            background.addTask { await context.waiters.run(listener: listener, logger: logger) }
-            background.addTask { await Session.sweepIdle(context: context) }
+            background.addTask {
+                await context.waiters.run(listener: listener, logger: logger) { change in
+                    switch change {
+                    case .agent(let agent): await context.recheckLogins(agent: agent)
+                    case .reconnected: await context.recheckLogins(agent: nil)
+                    }
+                }
+            }
+            background.addTask { await Session.sweep(context: context) }
+            background.addTask { await context.checkLoginsPeriodically() }
             if let metricsServer { background.addTask { await http.run(metricsServer) } }
 
             await withGracefulShutdownHandler {
@@ -139,7 +155,17 @@ public final class LeadServer: Service, Sendable {
                 context.beginShutdown()
                 server.channel.close(promise: nil)
                 let deadline = Task {
-                    try await Task.sleep(for: .milliseconds(Int(config.shutdownGrace * 1000)))
+                    // Requests already running finish; meanwhile (and for a moment after,
+                    // `shutdownLinger`) every other request is answered SHUTTING_DOWN rather
+                    // than cut off by EOF. The grace period bounds it all.
+                    let drained = Task {
+                        await context.requestsDrained()
+                        try await context.clock.sleep(for: .milliseconds(Int(min(config.shutdownGrace, ServerContext.shutdownLinger) * 1000)))
+                        logger.info("in-flight requests finished; closing the connections")
+                        context.closeAllSessions()
+                    }
+                    defer { drained.cancel() }
+                    try await context.clock.sleep(for: .milliseconds(Int(config.shutdownGrace * 1000)))
                     logger.warning("shutdown grace period over; closing the remaining connections")
                     context.closeAllSessions()
                 }
@@ -171,10 +197,21 @@ final class ServerContext: Sendable {
 
     private struct Registry {
         var sessions: [ObjectIdentifier: SessionHandle] = [:]
+        /// Connections not yet logged in, per address (`max_unauthenticated_per_address`).
+        var unauthenticated: [String: Int] = [:]
+        var unauthenticatedHandles: Set<ObjectIdentifier> = []
         var shuttingDown = false
+        /// Requests running now (between their start and their reply).
+        var inFlight = 0
         /// Waiting for the last session to end (shutdown).
         var drained: [CheckedContinuation<Void, Never>] = []
+        /// Waiting for the running requests to finish (shutdown).
+        var requestsDrained: [CheckedContinuation<Void, Never>] = []
     }
+
+    /// Seconds the connections stay open after the last running request finished on
+    /// shutdown, answering SHUTTING_DOWN (bounded by `shutdown_grace`).
+    static let shutdownLinger = 0.5
 
     private let registry = Mutex(Registry())
     private let shutdownDeadline = Mutex<Task<Void, any Error>?>(nil)
@@ -203,14 +240,20 @@ final class ServerContext: Sendable {
     var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
 
     /// Why a connection may not start.
-    enum Admission { case admitted, tooMany, shuttingDown }
+    enum Admission { case admitted, tooMany, tooManyFromAddress, shuttingDown }
 
-    /// Counts a new connection in, unless the server is full or stopping.
+    /// Counts a new connection in, unless the server is full or stopping, or its address
+    /// already has `max_unauthenticated_per_address` connections waiting to log in.
     func admit(_ handle: SessionHandle) -> Admission {
+        let cap = config.maxUnauthenticatedPerAddress
         let result: Admission = registry.withLock { r in
             if r.shuttingDown { return .shuttingDown }
             if r.sessions.count >= config.maxConnections { return .tooMany }
-            r.sessions[ObjectIdentifier(handle)] = handle
+            if cap > 0, r.unauthenticated[handle.remote, default: 0] >= cap { return .tooManyFromAddress }
+            let id = ObjectIdentifier(handle)
+            r.sessions[id] = handle
+            r.unauthenticated[handle.remote, default: 0] += 1
+            r.unauthenticatedHandles.insert(id)
             return .admitted
         }
         if result == .admitted {
@@ -227,8 +270,25 @@ final class ServerContext: Sendable {
         registry.withLock { Array($0.sessions.values) }
     }
 
+    /// The connection logged in: it no longer counts against its address's cap.
+    func loggedIn(_ handle: SessionHandle) {
+        registry.withLock { r in Self.uncountUnauthenticated(&r, handle) }
+    }
+
+    private static func uncountUnauthenticated(_ r: inout Registry, _ handle: SessionHandle) {
+        guard r.unauthenticatedHandles.remove(ObjectIdentifier(handle)) != nil else { return }
+        let left = r.unauthenticated[handle.remote, default: 1] - 1
+        r.unauthenticated[handle.remote] = left > 0 ? left : nil
+    }
+
+    /// Connections from `address` not yet logged in (for tests).
+    func unauthenticatedCount(from address: String) -> Int {
+        registry.withLock { $0.unauthenticated[address, default: 0] }
+    }
+
     func leave(_ handle: SessionHandle) {
         let (removed, drained) = registry.withLock { r in
+            Self.uncountUnauthenticated(&r, handle)
             let removed = r.sessions.removeValue(forKey: ObjectIdentifier(handle)) != nil
             guard r.sessions.isEmpty else { return (removed, [CheckedContinuation<Void, Never>]()) }
             defer { r.drained.removeAll() }
@@ -250,8 +310,70 @@ final class ServerContext: Sendable {
         }
     }
 
-    /// Shutdown begins: waiting CLAIMs end, every session stops reading and closes once its
-    /// running request is answered.
+    /// A request starts running (counted so shutdown can wait for the running ones).
+    func requestStarts() {
+        registry.withLock { $0.inFlight += 1 }
+    }
+
+    /// A request finished running.
+    func requestEnds() {
+        let waiters = registry.withLock { r -> [CheckedContinuation<Void, Never>] in
+            r.inFlight -= 1
+            guard r.inFlight == 0, r.shuttingDown else { return [] }
+            defer { r.requestsDrained.removeAll() }
+            return r.requestsDrained
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no request is running (after shutdown began, new ones are answered
+    /// SHUTTING_DOWN at once).
+    func requestsDrained() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = registry.withLock { r in
+                if r.inFlight == 0 { return true }
+                r.requestsDrained.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    /// Logs out every open session whose agent (or `agent`'s, if given) is no longer
+    /// enabled with the credential it logged in with. Run on NOTIFY `leadline_agents`
+    /// (the agents_changed trigger fires on a status or token change), when the LISTEN
+    /// connection comes back, and every `login_check_interval`.
+    func recheckLogins(agent: Int64?) async {
+        let sessions = openSessions().compactMap { handle in handle.login.map { (handle, $0) } }
+            .filter { agent == nil || $0.1.agentID == agent }
+        guard !sessions.isEmpty else { return }
+        let ids = Array(Set(sessions.map(\.1.agentID)))
+        let current: [Int64: String]
+        do {
+            current = try await pool.withConnection { c in try AgentDirectory().credentials(c, agents: ids) }
+        } catch {
+            logger.warning("could not re-check logged-in agents; next try at the next change or check", metadata: ["error": "\(error)"])
+            return
+        }
+        let now = clock.now()
+        for (handle, login) in sessions where current[login.agentID] != login.credential {
+            handle.revokeLogin(at: now)
+            metrics.loginRevoked()
+            handle.logger.notice("login revoked: the agent was disabled or its token changed", metadata: ["agent_id": "\(login.agentID)"])
+        }
+    }
+
+    /// `recheckLogins` for every session, every `login_check_interval` of the clock.
+    func checkLoginsPeriodically() async {
+        guard config.loginCheckInterval > 0 else { return }
+        while true {
+            do { try await clock.sleep(for: .milliseconds(Int(config.loginCheckInterval * 1000))) } catch { return }
+            await recheckLogins(agent: nil)
+        }
+    }
+
+    /// Shutdown begins: waiting CLAIMs end; every session answers what it has not started
+    /// with SHUTTING_DOWN and closes once the running requests are answered.
     func beginShutdown() {
         let sessions = registry.withLock { r in
             r.shuttingDown = true

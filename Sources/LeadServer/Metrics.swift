@@ -72,6 +72,28 @@ public struct ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("errors", "total", "Error replies, by code."), labels: [("code", code)]).increment()
     }
 
+    /// A connection the server closed on its own, by reason (`idle`, `auth_timeout`,
+    /// `replies_unread`, `login_revoked`).
+    func connectionClosed(reason: String) {
+        registry.makeCounter(descriptor: Self.name("connections_closed", "total", "Connections the server closed on its own, by reason."),
+                             labels: [("reason", reason)]).increment()
+    }
+
+    func connectionClosed(reason: Session.Overdue) {
+        switch reason {
+        case .idle: connectionClosed(reason: "idle")
+        case .authTimeout: connectionClosed(reason: "auth_timeout")
+        case .repliesUnread: connectionClosed(reason: "replies_unread")
+        }
+    }
+
+    /// A logged-in session logged out because its agent was disabled or its token changed.
+    func loginRevoked() {
+        registry.makeCounter(descriptor: Self.name("logins_revoked", "total",
+                                                   "Sessions logged out because the agent was disabled or its token changed."))
+            .increment()
+    }
+
     /// A team lead's floor action (assign, move, pause, …), by action.
     func floorAction(_ action: String) {
         registry.makeCounter(descriptor: Self.name("floor_actions", "total", "Team-lead floor actions, by action."),

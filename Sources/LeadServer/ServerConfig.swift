@@ -20,6 +20,20 @@ public struct ServerConfig: Sendable, Equatable {
     /// Seconds without a request after which a connection is closed (0 = never). A
     /// connection with a waiting CLAIM or unanswered requests is not idle.
     public var idleTimeout = 300.0
+    /// Seconds a new connection may stay without a successful AUTH before it is sent
+    /// `ERR NOAUTH` and closed (0 = no deadline). Also counts from a login that ended
+    /// because the agent was disabled or its token changed.
+    public var authTimeout = 10.0
+    /// Connections from one IP address that have not yet authenticated, at most; more get
+    /// `ERR TOO_MANY_CONNECTIONS` (0 = no cap). Logged-in connections do not count, so a
+    /// floor behind one NAT address is not capped.
+    public var maxUnauthenticatedPerAddress = 128
+    /// Seconds a reply may wait for the client to read earlier ones (the OS buffers are
+    /// full) before the connection is closed (0 = wait forever).
+    public var replyTimeout = 30.0
+    /// Seconds between checks that every logged-in session's agent is still enabled with
+    /// the same token (NOTIFY ends such sessions at once; this covers a lost notification).
+    public var loginCheckInterval = 30.0
     /// Longest request line in bytes; longer is `LINE_TOO_LONG` and the connection closes.
     public var maxLineLength = 8192
     /// Requests read but not yet answered per connection; past it the server stops reading.
@@ -83,6 +97,11 @@ public struct ServerConfig: Sendable, Equatable {
         metricsPortKey,
         int("max_connections", "Most open protocol connections; more get TOO_MANY_CONNECTIONS.", \.maxConnections, 1...1_000_000),
         seconds("idle_timeout", "Close a connection idle this many seconds (0 = never).", \.idleTimeout),
+        seconds("auth_timeout", "Seconds a connection may stay without AUTH before it is closed (0 = no deadline).", \.authTimeout),
+        int("max_unauthenticated_per_address", "Connections per IP address not yet logged in; more get TOO_MANY_CONNECTIONS (0 = no cap).",
+            \.maxUnauthenticatedPerAddress, 0...1_000_000),
+        seconds("reply_timeout", "Seconds a reply may wait for the client to read; then the connection closes (0 = forever).", \.replyTimeout),
+        seconds("login_check_interval", "Seconds between re-checks that logged-in agents are enabled with the same token.", \.loginCheckInterval),
         int("max_line_length", "Longest request line in bytes (LINE_TOO_LONG beyond).", \.maxLineLength, 64...16_777_216),
         int("pipeline_depth", "Unanswered requests per connection before the server stops reading.", \.pipelineDepth, 1...10_000),
         int("pool_size", "Database connections in the pool.", \.poolSize, 1...500),

@@ -9,16 +9,26 @@ import Synchronization
 /// One protocol connection.
 ///
 /// The reading side is a channel handler (`SessionHandler`) on the connection's event
-/// loop: it parses each framed line, checks it against the catalogue and queues it on the
-/// connection's `SessionHandle`, and stops reading while `pipeline_depth` requests wait for
-/// their replies (so a client that pipelines without reading cannot make the server buffer
-/// without bound). The executor is a task that exists only while requests are queued: it
-/// runs them one at a time, in order, writes each reply before the next request starts,
-/// and ends when the queue is empty. An idle connection therefore runs no task at all and
-/// costs only its channel and a little state. The handler keeps reading while a CLAIM
-/// waits, so it notices a closed connection (the wait ends) and can refuse a second
-/// waiting CLAIM with `BUSY`. The server's idle sweeper closes a connection that has been
-/// idle for `idle_timeout`.
+/// loop: it frames lines out of the bytes it has read, parses each one, checks it against
+/// the catalogue and queues it on the connection's `SessionHandle`. It frames no further
+/// line while `pipeline_depth` requests wait for their replies, and it holds the channel's
+/// reads meanwhile, so a client that pipelines without reading makes the server hold at
+/// most `pipeline_depth` requests and one read's worth of bytes. Every decision to read
+/// again is taken on the event loop from the state as it is then (the executor only
+/// tells the loop that a reply went out), so no interleaving can leave reading on while
+/// the pipeline is full.
+///
+/// The executor is a task that exists only while requests are queued: it runs them one
+/// at a time, in order, writes each reply before the next request starts, and ends when
+/// the queue is empty. An idle connection therefore runs no task at all and costs only its
+/// channel and a little state. The handler keeps reading while a CLAIM waits, so it
+/// notices a closed connection (the wait ends) and can refuse a second waiting CLAIM with
+/// `BUSY`.
+///
+/// The server's sweeper (`Session.sweep`) closes a connection that is idle for
+/// `idle_timeout`, one that has not authenticated within `auth_timeout`, and one whose
+/// client has left a reply unread for `reply_timeout` (the OS buffers are full and the
+/// server would otherwise hold the connection forever).
 enum Session {
     /// A line the reader has read, parsed and checked against the catalogue.
     enum Queued: Sendable {
@@ -46,9 +56,6 @@ enum Session {
         } catch {
             return .refused(Reply(error))
         }
-        for field in request.args where field.value.utf8.contains(0) {
-            return .refused(Reply(request.badArg(field.key, "must not contain NUL")))
-        }
         if request.verb == "CLAIM", let wait = request["wait"], let seconds = Int(wait), seconds > 0 {
             let counted = handle.waitingClaimArrives()
             return .request(request, spec, busy: !counted, waitingClaim: counted)
@@ -67,6 +74,8 @@ enum Session {
         func send(_ reply: Reply, verb: String) async -> Bool {
             context.metrics.request(verb: verb)
             if case .error(_, let code, _) = reply { context.metrics.error(code: code) }
+            handle.writeStarts(at: context.clock.now())
+            defer { handle.writeEnds() }
             do {
                 try await channel.writeAndFlush(ByteBuffer(string: reply.encode()))
                 return true
@@ -92,52 +101,105 @@ enum Session {
                 guard await send(reply, verb: "-") else { return finish() }
             case .request(let request, let spec, let busy, let waitingClaim):
                 var session = handle.takeSession()
-                handle.setExecuting(true)
+                handle.setExecuting(true, at: context.clock.now())
+                context.requestStarts()
                 let outcome = await verbs.run(request, spec: spec, busy: busy, session: &session)
+                context.requestEnds()
                 handle.putSession(session)
-                handle.setExecuting(false)
+                handle.setExecuting(false, at: context.clock.now())
                 if waitingClaim { handle.waitingClaimAnswered() }
                 guard await send(outcome.reply, verb: request.verb) else { return finish() }
                 if outcome.closes { return finish() }
             }
-            handle.answered()
+            handle.answered(at: context.clock.now())
         }
     }
 
-    // MARK: idle sweeper
+    // MARK: sweeper
 
-    /// Closes every connection that has been idle for `idle_timeout` seconds: nothing read,
-    /// nothing running, no waiting CLAIM, no reply owed. One task for the whole server
-    /// (not a timer per connection, which would cost every idle connection memory).
-    static func sweepIdle(context: ServerContext) async {
-        let timeout = context.config.idleTimeout
-        guard timeout > 0 else { return }
-        let step = Duration.milliseconds(Int(max(0.05, min(timeout / 4, 5)) * 1000))
+    /// Why the sweeper closes a connection.
+    enum Overdue: Equatable {
+        /// Nothing read, running or owed for `idle_timeout`.
+        case idle
+        /// Not authenticated within `auth_timeout` of opening (or of losing its login).
+        case authTimeout
+        /// A reply has waited `reply_timeout` for the client to read what was sent before.
+        case repliesUnread
+    }
+
+    /// Closes every connection that is overdue (`SessionHandle.overdue`), every
+    /// `sweepStep` of the server's clock. One task for the whole server (not a timer per
+    /// connection, which would cost every idle connection memory).
+    static func sweep(context: ServerContext) async {
+        guard let step = sweepStep(context.config) else { return }
         while true {
-            do { try await Task.sleep(for: step) } catch { return }
-            for handle in context.openSessions() where handle.idleSeconds() >= timeout {
-                context.logger.info("closing idle connection", metadata: ["remote": "\(handle.remote)", "idle_timeout": "\(timeout)"])
+            do { try await context.clock.sleep(for: step) } catch { return }
+            sweepOnce(context: context)
+        }
+    }
+
+    /// How often the sweeper looks: a quarter of the shortest timeout, 50 ms to 5 s; nil
+    /// when every timeout is off.
+    static func sweepStep(_ config: ServerConfig) -> Duration? {
+        let timeouts = [config.idleTimeout, config.authTimeout, config.replyTimeout].filter { $0 > 0 }
+        guard let shortest = timeouts.min() else { return nil }
+        return .milliseconds(Int(max(0.05, min(shortest / 4, 5)) * 1000))
+    }
+
+    /// One look over the open connections at the clock's present time.
+    static func sweepOnce(context: ServerContext) {
+        let now = context.clock.now()
+        let config = context.config
+        for handle in context.openSessions() {
+            guard let reason = handle.overdue(at: now, config: config) else { continue }
+            context.metrics.connectionClosed(reason: reason)
+            switch reason {
+            case .idle:
+                handle.logger.info("closing idle connection", metadata: ["idle_timeout": "\(config.idleTimeout)"])
+                handle.channel.close(promise: nil)
+            case .authTimeout:
+                handle.logger.notice("closing connection: no AUTH in time", metadata: ["auth_timeout": "\(config.authTimeout)"])
+                let reply = Reply.error(tag: nil, code: ErrorCode.noAuth.rawValue,
+                                        message: "no AUTH within \(Self.seconds(config.authTimeout)) s of connecting; closing the connection")
+                handle.closeAfter(reply)
+            case .repliesUnread:
+                handle.logger.warning("closing connection: the client does not read its replies",
+                                      metadata: ["reply_timeout": "\(config.replyTimeout)"])
                 handle.channel.close(promise: nil)
             }
         }
     }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
 }
 
 /// The reading side of a protocol connection, on its event loop: admits the connection,
-/// says hello, turns each framed line into a queued request for the session's executor,
-/// and pauses reading while the pipeline is full. Holds no task while the client is quiet.
-final class SessionHandler: ChannelInboundHandler {
-    typealias InboundIn = InboundLine
+/// says hello, frames lines out of the bytes read while the pipeline has room, turns each
+/// into a queued request for the session's executor, and holds the channel's reads while
+/// the pipeline is full. Holds no task while the client is quiet.
+final class SessionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
     private var handle: SessionHandle?
+    private var framer: LineFramer
+    /// Bytes read and not yet framed (only while the pipeline is full: at most one read).
+    private var pending = ByteBuffer()
+    /// A read the channel asked for while the pipeline was full: issued once there is room.
+    private var readHeld = false
+    /// The client closed its sending side; `.end` is queued once `pending` is framed.
+    private var inputClosed = false
     /// Set once the input is over for this session (QUIT read, a line too long, end of
     /// input, or the connection was refused): later lines are not answered.
     private var stopped = false
 
     init(server: ServerContext) {
         self.server = server
+        framer = LineFramer(maxLineLength: server.config.maxLineLength)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -147,7 +209,8 @@ final class SessionHandler: ChannelInboundHandler {
         var logger = server.logger
         logger[metadataKey: "remote"] = "\(remote):\(address?.port ?? 0)"
         let server = self.server
-        let handle = SessionHandle(channel: channel, remote: remote, logger: logger) { server.leave($0) }
+        let handle = SessionHandle(channel: channel, remote: remote, logger: logger, openedAt: server.clock.now(),
+                                   depth: server.config.pipelineDepth) { server.leave($0) }
         let refusal: Reply?
         switch server.admit(handle) {
         case .tooMany:
@@ -155,6 +218,11 @@ final class SessionHandler: ChannelInboundHandler {
             logger.notice("connection refused: too many connections")
             refusal = .error(tag: nil, code: ErrorCode.tooManyConnections.rawValue,
                              message: "the server is at its limit of \(server.config.maxConnections) connections; try again later")
+        case .tooManyFromAddress:
+            server.metrics.error(code: ErrorCode.tooManyConnections.rawValue)
+            logger.notice("connection refused: too many connections from one address waiting to log in")
+            refusal = .error(tag: nil, code: ErrorCode.tooManyConnections.rawValue,
+                             message: "\(server.config.maxUnauthenticatedPerAddress) connections from your address are already waiting to AUTH; try again later")
         case .shuttingDown:
             server.metrics.error(code: ErrorCode.shuttingDown.rawValue)
             refusal = .error(tag: nil, code: ErrorCode.shuttingDown.rawValue, message: "the server is stopping")
@@ -170,6 +238,12 @@ final class SessionHandler: ChannelInboundHandler {
             return
         }
         self.handle = handle
+        // The executor tells the loop when a reply made room; the loop then decides.
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        handle.setRoomCallback {
+            loop.execute { bound.value.handler.roomAvailable(context: bound.value.context) }
+        }
         let sessionLogger = logger
         channel.closeFuture.whenComplete { _ in
             handle.channelClosed()
@@ -181,21 +255,23 @@ final class SessionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let handle, !stopped else { return }
-        handle.touch()
-        let item: Session.Queued
-        switch unwrapInboundIn(data) {
-        case .tooLong:
-            item = .tooLong
-            stopped = true
-        case .line(let bytes):
-            item = Session.classify(bytes, handle: handle)
-            if case .request(let request, _, _, _) = item, request.verb == "QUIT" {
-                // Requests after QUIT are not answered (docs/PROTOCOL.md §12 QUIT).
-                stopped = true
-            }
+        guard handle != nil, !stopped else { return }
+        var incoming = unwrapInboundIn(data)
+        if pending.readableBytes == 0 {
+            pending = incoming
+        } else {
+            pending.writeBuffer(&incoming)
         }
-        enqueue(item, handle: handle, context: context)
+        frame(context: context)
+    }
+
+    /// Outbound `read`: passed on while the pipeline has room, held while it is full.
+    func read(context: ChannelHandlerContext) {
+        if let handle, !stopped, !handle.takeRoom() {
+            readHeld = true
+        } else {
+            context.read()
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -215,29 +291,73 @@ final class SessionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// A reply went out (told by the executor, run on the loop): frame what is pending,
+    /// and let the held read go if there is room now.
+    private func roomAvailable(context: ChannelHandlerContext) {
+        frame(context: context)
+        // With no room, takeRoom also asks to be told when there is.
+        guard let handle, readHeld, !stopped, handle.takeRoom() else { return }
+        readHeld = false
+        context.read()
+    }
+
+    /// Frames and queues lines from `pending` while the pipeline has room: one line at a
+    /// time, so a read holding thousands of lines queues no more than the depth allows.
+    private func frame(context: ChannelHandlerContext) {
+        guard let handle else { return }
+        while !stopped, pending.readableBytes > 0, handle.takeRoom() {
+            let view = pending.readableBytesView
+            let end = view.firstIndex(of: 0x0A).map { $0 - view.startIndex + 1 } ?? view.count
+            let events = pending.readWithUnsafeReadableBytes { raw in
+                (end, framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<end])))
+            }
+            for event in events {
+                switch event {
+                case .tooLong:
+                    stopped = true
+                    enqueue(.tooLong, handle: handle, context: context)
+                case .line(let bytes):
+                    let item = Session.classify(bytes, handle: handle)
+                    if case .request(let request, _, _, _) = item, request.verb == "QUIT" {
+                        // Requests after QUIT are not answered (docs/PROTOCOL.md §12 QUIT).
+                        stopped = true
+                    }
+                    enqueue(item, handle: handle, context: context)
+                }
+                if stopped { break }
+            }
+        }
+        if pending.readableBytes == 0 || stopped {
+            pending = ByteBuffer()  // let the read's storage go
+        }
+        if inputClosed, !stopped, pending.readableBytes == 0 {
+            stopped = true
+            enqueue(.end, handle: handle, context: context)
+        }
+    }
+
     /// The client closed its side (or the connection broke): a waiting CLAIM stops, and the
-    /// executor ends the session once what was read before is answered.
+    /// executor ends the session once what was read before is answered (bytes after the
+    /// last newline are discarded: docs/PROTOCOL.md §2).
     private func inputEnded(context: ChannelHandlerContext) {
-        guard let handle, !stopped else { return }
-        stopped = true
+        guard let handle, !stopped, !inputClosed else { return }
+        inputClosed = true
         handle.inputEnded()
-        enqueue(.end, handle: handle, context: context)
+        frame(context: context)
     }
 
     private func enqueue(_ item: Session.Queued, handle: SessionHandle, context: ChannelHandlerContext) {
-        let (start, full) = handle.enqueue(item, depth: server.config.pipelineDepth)
-        if full { _ = context.channel.setOption(ChannelOptions.autoRead, value: false) }
-        if start {
+        if handle.enqueue(item) {
             let server = self.server
             Task { await Session.execute(handle, context: server) }
         }
     }
 }
 
-/// The per-connection state the handler, executor, idle sweeper and server share.
+/// The per-connection state the handler, executor, sweeper and server share.
 final class SessionHandle: Sendable {
     let channel: Channel
-    /// The client's IP address (the key of the AUTH throttle).
+    /// The client's IP address (the key of the AUTH throttle and the per-address cap).
     let remote: String
     /// The server's logger with this connection's address.
     let logger: Logger
@@ -247,57 +367,88 @@ final class SessionHandle: Sendable {
     private struct State {
         /// Read and not yet taken by the executor.
         var queue: [Session.Queued] = []
+        var queueHead = 0
         /// An executor task is running (or about to): the handler does not start another.
         var executorRunning = false
         /// Who is logged in (nil while the executor holds it, and once the session ended).
         var session: SessionContext?
-        var lastActivity = ContinuousClock.now
-        /// Requests read and not yet answered.
+        var lastActivity: Date
+        /// When the connection opened, or lost its login: the AUTH deadline counts from here.
+        var authClockStart: Date
+        /// The agent and credential this connection authenticated with (nil before AUTH).
+        var login: Login?
+        /// The agent was disabled or its token changed: the next request logs the session out.
+        var loginRevoked = false
+        /// Requests read and not yet answered (queued, running, or being written).
         var unanswered = 0
-        /// Reading is paused because `unanswered` reached the pipeline depth.
-        var readingPaused = false
+        /// The most `unanswered` has ever been (tests check the pipeline bound with it).
+        var mostUnanswered = 0
         var depth = 1
+        /// The handler found the pipeline full: tell it when a reply makes room.
+        var waitingForRoom = false
+        var onRoom: (@Sendable () -> Void)?
         /// A CLAIM with wait>0 has been read and not yet answered.
         var waitingClaim = false
         var executing = false
+        /// Since when the executor has been writing a reply (nil when not writing).
+        var writingSince: Date?
         var inputEnded = false
         var shuttingDown = false
         /// Nothing more runs: the executor ended the session or the channel closed.
         var finished = false
         var channelClosed = false
         var done = false
-        /// The running CLAIM's wake-ups, to tell it the connection closed.
+        /// The running CLAIM's wake-ups, to tell it the connection closed or its login ended.
         var claimWake: AsyncStream<WakeReason>.Continuation?
+    }
+
+    /// Who a session is logged in as, and with which credential (the token hash at AUTH).
+    struct Login: Sendable, Equatable {
+        let agentID: Int64
+        let credential: String
     }
 
     private let state: Mutex<State>
 
-    init(channel: Channel, remote: String, logger: Logger, onDone: @escaping @Sendable (SessionHandle) -> Void) {
+    init(channel: Channel, remote: String, logger: Logger, openedAt: Date, depth: Int = 32,
+         onDone: @escaping @Sendable (SessionHandle) -> Void) {
         self.channel = channel
         self.remote = remote
         self.logger = logger
         self.onDone = onDone
-        state = Mutex(State())
+        var initial = State(lastActivity: openedAt, authClockStart: openedAt)
+        initial.depth = max(1, depth)
+        state = Mutex(initial)
         // Set after init: SessionContext keeps a reference back to this handle (the cycle
         // is broken when the session finishes).
         state.withLock { $0.session = SessionContext(handle: self, logger: logger) }
     }
 
-    func touch() { state.withLock { $0.lastActivity = .now } }
+    func setRoomCallback(_ callback: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onRoom = callback }
+    }
 
-    /// Queues a read line. Returns whether an executor must be started, and whether the
-    /// pipeline is now full (the handler then pauses reading).
-    func enqueue(_ item: Session.Queued, depth: Int) -> (startExecutor: Bool, full: Bool) {
+    /// True if one more request may be queued; otherwise remembers that the handler waits
+    /// for room (checked and recorded in one step, so a reply going out meanwhile is seen).
+    func takeRoom() -> Bool {
         state.withLock { s in
-            guard !s.finished else { return (false, false) }
+            if s.finished { return false }
+            if s.unanswered < s.depth { return true }
+            s.waitingForRoom = true
+            return false
+        }
+    }
+
+    /// Queues a framed line. Returns whether an executor must be started.
+    func enqueue(_ item: Session.Queued) -> Bool {
+        state.withLock { s in
+            guard !s.finished else { return false }
             s.queue.append(item)
             s.unanswered += 1
-            s.depth = depth
+            s.mostUnanswered = max(s.mostUnanswered, s.unanswered)
             let start = !s.executorRunning
             s.executorRunning = true
-            let full = s.unanswered >= depth && !s.readingPaused
-            if full { s.readingPaused = true }
-            return (start, full)
+            return start
         }
     }
 
@@ -305,11 +456,19 @@ final class SessionHandle: Sendable {
     /// queue is empty or the session has finished.
     func next() -> Session.Queued? {
         let (item, done) = state.withLock { s -> (Session.Queued?, Bool) in
-            guard !s.finished, !s.queue.isEmpty else {
+            guard !s.finished, s.queueHead < s.queue.count else {
+                s.queue.removeAll(keepingCapacity: false)
+                s.queueHead = 0
                 s.executorRunning = false
                 return (nil, Self.isOver(&s))
             }
-            return (s.queue.removeFirst(), false)
+            let item = s.queue[s.queueHead]
+            s.queueHead += 1
+            if s.queueHead == s.queue.count {
+                s.queue.removeAll(keepingCapacity: true)
+                s.queueHead = 0
+            }
+            return (item, false)
         }
         if done { onDone(self) }
         return item
@@ -323,11 +482,20 @@ final class SessionHandle: Sendable {
         return true
     }
 
+    /// The session for the next request; a revoked login is logged out first.
     func takeSession() -> SessionContext {
-        state.withLock { s in
+        let (session, revoked) = state.withLock { s -> (SessionContext, Bool) in
             defer { s.session = nil }
-            return s.session ?? SessionContext(handle: self, logger: logger)
+            var session = s.session ?? SessionContext(handle: self, logger: logger)
+            let revoked = s.loginRevoked
+            if revoked {
+                s.loginRevoked = false
+                session.logOut(revoked: true)
+            }
+            return (session, revoked)
         }
+        if revoked { logger.notice("session logged out: the agent was disabled or its token changed") }
+        return session
     }
 
     func putSession(_ session: SessionContext) {
@@ -336,16 +504,17 @@ final class SessionHandle: Sendable {
         }
     }
 
-    /// A reply was written: make room for the next request (and read again if paused).
-    func answered() {
-        let resume = state.withLock { s -> Bool in
+    /// A reply was written: make room for the next request, and tell the handler if it
+    /// was waiting for room.
+    func answered(at now: Date) {
+        let onRoom = state.withLock { s -> (@Sendable () -> Void)? in
             s.unanswered -= 1
-            s.lastActivity = .now
-            guard s.readingPaused, s.unanswered < s.depth, !s.finished else { return false }
-            s.readingPaused = false
-            return true
+            s.lastActivity = now
+            guard s.waitingForRoom, s.unanswered < s.depth, !s.finished else { return nil }
+            s.waitingForRoom = false
+            return s.onRoom
         }
-        if resume { _ = channel.setOption(ChannelOptions.autoRead, value: true) }
+        onRoom?()
     }
 
     /// A CLAIM with wait>0 was read: true if it becomes the connection's waiting CLAIM,
@@ -360,12 +529,16 @@ final class SessionHandle: Sendable {
 
     func waitingClaimAnswered() { state.withLock { $0.waitingClaim = false } }
 
-    func setExecuting(_ value: Bool) {
+    func setExecuting(_ value: Bool, at now: Date) {
         state.withLock { s in
             s.executing = value
-            s.lastActivity = .now
+            s.lastActivity = now
         }
     }
+
+    func writeStarts(at now: Date) { state.withLock { $0.writingSince = now } }
+
+    func writeEnds() { state.withLock { $0.writingSince = nil } }
 
     /// The client closed its side (or the connection broke): a waiting CLAIM stops.
     func inputEnded() {
@@ -388,13 +561,51 @@ final class SessionHandle: Sendable {
         }
     }
 
-    /// The server is stopping: read no more; the running request finishes.
+    // MARK: login
+
+    /// AUTH succeeded with `login`.
+    func loggedIn(_ login: Login) {
+        state.withLock { s in
+            s.login = login
+            s.loginRevoked = false
+        }
+    }
+
+    /// The login this connection holds now (nil before AUTH or once revoked).
+    var login: Login? { state.withLock { $0.login } }
+
+    /// The agent was disabled or its token changed: the session is logged out before its
+    /// next request (`NOAUTH` until it authenticates again), a waiting CLAIM ends, and the
+    /// AUTH deadline starts again.
+    func revokeLogin(at now: Date) {
+        let wake = state.withLock { s -> AsyncStream<WakeReason>.Continuation? in
+            guard s.login != nil else { return nil }
+            s.login = nil
+            s.loginRevoked = true
+            s.authClockStart = now
+            return s.claimWake
+        }
+        wake?.yield(.loggedOut)
+    }
+
+    // MARK: shutdown and closing
+
+    /// The server is stopping: every request not yet running is answered `SHUTTING_DOWN`
+    /// (the handler keeps reading, so a request sent after SIGTERM gets that answer, not
+    /// EOF); the running request finishes.
     func beginShutdown() {
         state.withLock { $0.shuttingDown = true }
-        channel.close(mode: .input, promise: nil)
     }
 
     var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+
+    /// Sends one untagged error line, then closes (the AUTH deadline).
+    func closeAfter(_ reply: Reply) {
+        let channel = self.channel
+        channel.writeAndFlush(ByteBuffer(string: reply.encode())).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
 
     /// The executor ends the session (QUIT, end of input, a line too long, a failed
     /// write); it closes the channel next.
@@ -424,15 +635,41 @@ final class SessionHandle: Sendable {
     private static func finish(_ s: inout State) {
         s.finished = true
         s.queue.removeAll()
+        s.queueHead = 0
         s.session = nil
+        s.onRoom = nil
     }
 
-    /// Seconds since the last activity, or 0 while something is read, running or owed.
-    func idleSeconds() -> Double {
+    /// Whether the sweeper should close this connection now, and why.
+    /// - idle: nothing read, running, owed or waiting for `idle_timeout`;
+    /// - AUTH deadline: not logged in `auth_timeout` after opening (or losing its login),
+    ///   and nothing running;
+    /// - unread replies: one reply has waited `reply_timeout` to be written.
+    func overdue(at now: Date, config: ServerConfig) -> Session.Overdue? {
         state.withLock { s in
-            guard s.unanswered == 0, !s.executing, !s.waitingClaim else { return 0 }
-            let elapsed = ContinuousClock.now - s.lastActivity
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if s.finished { return nil }
+            if config.replyTimeout > 0, let since = s.writingSince, now.timeIntervalSince(since) >= config.replyTimeout {
+                return .repliesUnread
+            }
+            // Requests other than AUTH do not postpone the AUTH deadline; an AUTH running
+            // at the deadline is let finish.
+            if config.authTimeout > 0, s.login == nil, !s.executing, now.timeIntervalSince(s.authClockStart) >= config.authTimeout {
+                return .authTimeout
+            }
+            let quiet = s.unanswered == 0 && !s.executing && !s.waitingClaim
+            if config.idleTimeout > 0, quiet, now.timeIntervalSince(s.lastActivity) >= config.idleTimeout {
+                return .idle
+            }
+            return nil
         }
     }
+
+    /// Requests read and not yet answered (for tests of the pipeline bound).
+    var unansweredCount: Int { state.withLock { $0.unanswered } }
+
+    /// Whether a reply is being written now (for tests).
+    var isWriting: Bool { state.withLock { $0.writingSince != nil } }
+
+    /// The most requests ever unanswered at once on this connection.
+    var mostUnanswered: Int { state.withLock { $0.mostUnanswered } }
 }

@@ -12,6 +12,9 @@ struct SessionContext: Sendable {
     var identity: AgentDirectory.Identity?
     /// The verb level of the session (`none` before AUTH).
     var level: Role = .unauthenticated
+    /// Set when the login ended because the agent was disabled or its token changed: the
+    /// next `NOAUTH` says so.
+    var loggedOutByRevocation = false
 
     init(handle: SessionHandle, logger: Logger) {
         self.handle = handle
@@ -25,6 +28,14 @@ struct SessionContext: Sendable {
     }
 
     var isAdmin: Bool { level == .admin }
+
+    /// Ends the login: the session is back at level `none` and may AUTH again.
+    mutating func logOut(revoked: Bool) {
+        identity = nil
+        level = .unauthenticated
+        loggedOutByRevocation = revoked
+        logger[metadataKey: "agent"] = nil
+    }
 }
 
 /// A verb's answer, and whether the connection closes after it (QUIT).
@@ -50,8 +61,10 @@ struct Verbs {
         }
         if spec.role > session.level {
             if session.level == .unauthenticated {
-                return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.noAuth.rawValue,
-                                                 message: "\(request.verb) needs AUTH agent= token= first"))
+                let message = session.loggedOutByRevocation
+                    ? "your login ended: the agent was disabled or its token changed; AUTH again"
+                    : "\(request.verb) needs AUTH agent= token= first"
+                return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.noAuth.rawValue, message: message))
             }
             return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.denied.rawValue,
                                              message: "\(request.verb) needs level \(spec.role.rawValue); you are \(session.level.rawValue)"))

@@ -42,6 +42,10 @@ extension Verbs {
         if case .empty = first {} else {
             return try claimReply(first, request: request, wait: wait, session: session)
         }
+        if context.isShuttingDown {
+            // Shutdown began while the first attempt ran: the wait ends as every wait does.
+            throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+        }
         guard session.handle.setClaimWake(registration.continuation) else {
             return try claimReply(.empty, request: request, wait: wait, session: session)
         }
@@ -70,6 +74,8 @@ extension Verbs {
                     return .empty
                 case .shutdown:
                     throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+                case .loggedOut:
+                    throw Refusal(.noAuth, "your login ended: the agent was disabled or its token changed; AUTH again")
                 case .poll, .ready:
                     if case .ready = reason {
                         waiters.markBusy(registration.id, actingOnHint: true)

@@ -27,6 +27,9 @@ extension Verbs {
             throw Refusal(.authFailed, "unknown agent, wrong token, or the agent is disabled")
         }
         context.throttle.succeeded(address)
+        session.handle.loggedIn(SessionHandle.Login(agentID: identity.id, credential: identity.credential))
+        context.loggedIn(session.handle)
+        session.loggedOutByRevocation = false
         session.identity = identity
         session.level = Role(agentRole: identity.role) ?? .agent
         session.logger[metadataKey: "agent"] = "\(identity.name)"

@@ -12,6 +12,9 @@ public struct AgentDirectory: Sendable {
         public let team: String
         public let role: String
         public let status: String
+        /// The token hash this login was checked against (bytea text): a session whose
+        /// agent's current credential differs was rotated or disabled (`credentials`).
+        public let credential: String
     }
 
     /// Why a directory change was refused.
@@ -98,6 +101,17 @@ public struct AgentDirectory: Sendable {
         }
         guard AgentToken.equal(AgentToken.hash(token: token, salt: salt), stored) else { return nil }
         return Identity(id: row.int64("id")!, name: row["name"]!, teamID: row.int64("team_id")!, team: row["team"]!,
-                        role: row["role"]!, status: row["status"]!)
+                        role: row["role"]!, status: row["status"]!, credential: hashText)
+    }
+
+    /// The current credential (token hash as bytea text) of each of `agents` that is
+    /// enabled and has a token; a disabled or token-less agent is missing from the answer.
+    public func credentials(_ c: PostgresConnection, agents: [Int64]) throws -> [Int64: String] {
+        let rows = try c.query(SQLFiles.query("agent_credentials"), [agents], prepared: true)
+        var current: [Int64: String] = [:]
+        for row in rows.rows {
+            if let id = row.int64("id"), let credential = row["token_hash"] { current[id] = credential }
+        }
+        return current
     }
 }

@@ -22,7 +22,7 @@ public final class ReplayFlag {
 }
 
 public struct RequestLedger: Sendable {
-    /// Longest request id accepted (the table's CHECK).
+    /// Longest request id accepted, in Unicode code points (the table's CHECK on length()).
     public static let maxLength = 128
 
     public init() {}
@@ -84,8 +84,9 @@ public struct RequestLedger: Sendable {
     /// - Throws: BAD_ARG for an empty id or one longer than `maxLength`.
     public static func check(_ requestID: String) throws(Refusal) {
         guard !requestID.isEmpty else { throw Refusal(.badArg, "idem: empty request id") }
-        guard requestID.count <= maxLength else {
-            throw Refusal(.badArg, "idem: request id longer than \(maxLength) characters")
+        // Code points, as PostgreSQL's length() counts them (not grapheme clusters).
+        guard requestID.unicodeScalars.count <= maxLength else {
+            throw Refusal(.badArg, "idem: request id longer than \(maxLength) code points")
         }
     }
 

@@ -1,0 +1,299 @@
+import Foundation
+import LeadCore
+import LeadProtocol
+@testable import LeadServer
+import LeadStore
+import LeadTesting
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A server on a manual clock, for tests that move time instead of waiting for it.
+final class ClockedServer: Sendable {
+    let server: LeadServer
+    let clock: ManualClock
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    let port: Int
+
+    private init(server: LeadServer, clock: ManualClock, group: ServiceGroup, task: Task<Void, any Error>, port: Int) {
+        self.server = server
+        self.clock = clock
+        self.group = group
+        self.task = task
+        self.port = port
+    }
+
+    /// Starts at 2026-06-15 10:00 IST (a Monday morning, far from any midnight).
+    static func start(conninfo: String, _ configure: (inout ServerConfig) -> Void = { _ in }) async throws -> ClockedServer {
+        var config = ServerConfig()
+        config.port = 0
+        config.metricsPort = -1
+        config.tickInterval = 0.1
+        config.poolSize = 4
+        config.biRefreshInterval = 0
+        configure(&config)
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_781_497_800))  // 2026-06-15T04:30:00Z
+        let server = LeadServer(config: config, conninfo: conninfo, logger: testLogger, clock: clock)
+        let group = ServiceGroup(configuration: .init(services: [server], logger: testLogger))
+        let task = Task { try await group.run() }
+        let bound = await server.listening()
+        return ClockedServer(server: server, clock: clock, group: group, task: task, port: bound.port)
+    }
+
+    func connect() async throws -> ProtocolClient {
+        let client = try await ProtocolClient.connect(port: port)
+        #expect(try await client.line() == "HELLO leadline proto=1")
+        return client
+    }
+
+    func login(_ agent: String, token: String = "secret") async throws -> ProtocolClient {
+        let client = try await connect()
+        let reply = try await client.call("AUTH agent=\(agent) token=\(token)")
+        #expect(reply.first?.hasPrefix("OK agent=\(agent) ") == true, "AUTH \(agent): \(reply)")
+        return client
+    }
+
+    /// Moves the clock forward in steps until `condition` holds (each step wakes the
+    /// sleepers whose time came), up to `limit` of clock time.
+    func advance(by step: Duration, upTo limit: Duration, until condition: () async throws -> Bool) async throws -> Bool {
+        var moved = Duration.zero
+        while moved < limit {
+            if try await condition() { return true }
+            clock.advance(by: step)
+            moved += step
+            try await Task.sleep(for: .milliseconds(20))  // lets the woken task run (real work, not time)
+        }
+        return try await condition()
+    }
+
+    /// SIGTERM's graceful shutdown, moving the clock past the linger so it completes.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        let stopping = task
+        let clock = self.clock
+        let mover = Task {
+            while !Task.isCancelled {
+                clock.advance(by: .milliseconds(250))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        defer { mover.cancel() }
+        try await stopping.value
+    }
+}
+
+/// Clients that misbehave, and floods: every documented limit is driven past.
+@Suite("Hostile clients and limits", .serialized)
+struct HostileClientTests {
+    /// A client that pipelines without ever reading: the server holds at most
+    /// `pipeline_depth` unanswered requests and then reads nothing more (the client's
+    /// sends stall), other clients are served meanwhile, and once its replies have waited
+    /// `reply_timeout` the server closes the connection.
+    @Test func nonReadingClientIsBoundedThenClosed() async throws {
+        let floor = try await makeFloor()
+        let depth = 4
+        let server = try await ClockedServer.start(conninfo: floor.conninfo) {
+            $0.pipelineDepth = depth
+            $0.authTimeout = 0
+            $0.replyTimeout = 30
+        }
+        let hog = try RawSocket(port: server.port, receiveBuffer: 1024)
+        let burst = [UInt8](String(repeating: "PING\n", count: 2000).utf8)
+        var sent = 0
+        var stalledSince: ContinuousClock.Instant?
+        let cap = 64 << 20
+        // Send until the server stops taking bytes for a while (or 64 MiB: then it never stopped).
+        while sent < cap {
+            let n = hog.sendNow(burst)
+            #expect(n >= 0, "the server closed the connection early")
+            if n < 0 { break }
+            if n == 0 {
+                if stalledSince == nil { stalledSince = .now }
+                if ContinuousClock.now - stalledSince! > .milliseconds(700) { break }
+                try await Task.sleep(for: .milliseconds(5))
+            } else {
+                stalledSince = nil
+                sent += n
+            }
+        }
+        #expect(sent < cap, "the server kept reading from a client that never reads (\(sent) bytes taken)")
+        let sessions = server.server.context.openSessions()
+        #expect(sessions.count == 1)
+        for session in sessions {
+            #expect(session.unansweredCount <= depth, "unanswered \(session.unansweredCount) > pipeline_depth \(depth)")
+            #expect(session.mostUnanswered <= depth, "at some point \(session.mostUnanswered) requests were queued")
+        }
+
+        // Another client is served while the hog is stuck.
+        let other = try await server.connect()
+        #expect(value(try await other.call("PING").first, "time") != nil)
+
+        // The hog's reply has waited: past reply_timeout the server closes it.
+        let closed = try await server.advance(by: .seconds(5), upTo: .seconds(60)) {
+            server.server.context.openSessions().count == 1
+        }
+        #expect(closed, "the non-reading connection was not closed after reply_timeout")
+        let (_, eof) = hog.readUntilClosed(timeout: .seconds(20))
+        #expect(eof, "the client sees the connection end after its buffered replies")
+        #expect(value(try await other.call("PING").first, "time") != nil, "the reading client stays")
+        try await server.stop()
+    }
+
+    /// A connection that does not AUTH within auth_timeout gets `ERR NOAUTH` and is
+    /// closed; a logged-in one stays. The deadline is the server clock's, not real time.
+    @Test func authDeadline() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        let server = try await ClockedServer.start(conninfo: floor.conninfo) { $0.authTimeout = 10 }
+        let silent = try await server.connect()
+        let pinging = try await server.connect()
+        let agent = try await server.login("asha")
+        #expect(value(try await pinging.call("PING").first, "time") != nil, "requests before AUTH are answered")
+        server.clock.advance(by: .seconds(9))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(value(try await silent.call("PING").first, "time") != nil, "9 s in: still open")
+        // The sweeper looks every 2.5 s of clock time: move on until it has.
+        let ended = try await server.advance(by: .seconds(1), upTo: .seconds(10)) {
+            server.server.context.unauthenticatedCount(from: "127.0.0.1") == 0
+        }
+        #expect(ended)
+        let line = try await pinging.line(timeout: .seconds(10))
+        #expect(code(line) == "NOAUTH" && line?.contains("no AUTH within 10 s") == true, "\(line ?? "nil")")
+        #expect(try await pinging.line(timeout: .seconds(10)) == nil, "then closed")
+        _ = try await silent.line(timeout: .seconds(10))
+        #expect(try await silent.line(timeout: .seconds(10)) == nil, "the silent one too (PING does not postpone it)")
+        #expect(value(try await agent.call("PING").first, "time") != nil, "the logged-in agent stays")
+        try await server.stop()
+    }
+
+    /// A flood of idle connections from one address that never log in: beyond
+    /// max_unauthenticated_per_address they are refused at once, and agents connecting
+    /// from elsewhere are served throughout; a connection that logs in stops counting.
+    @Test func floodFromOneAddressDoesNotStarveTheFloor() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        try floor.agent("vik", team: "north")
+        let server = try await ClockedServer.start(conninfo: floor.conninfo) {
+            $0.maxUnauthenticatedPerAddress = 8
+            $0.maxConnections = 64
+        }
+        var flood: [RawSocket] = []
+        var refused = 0
+        for _ in 0..<200 {
+            let s = try RawSocket(port: server.port, source: "127.0.0.1")
+            let hello = s.readLine()
+            if hello == "HELLO leadline proto=1" { flood.append(s) } else {
+                #expect(code(hello) == "TOO_MANY_CONNECTIONS", "\(hello ?? "nil")")
+                refused += 1
+            }
+        }
+        #expect(flood.count == 8 && refused == 192, "admitted \(flood.count), refused \(refused)")
+        #expect(server.server.context.unauthenticatedCount(from: "127.0.0.1") == 8)
+
+        // An agent on another address logs in and works.
+        let desk = try RawSocket(port: server.port, source: "127.0.0.2")
+        #expect(desk.readLine() == "HELLO leadline proto=1")
+        _ = desk.sendNow(Array("AUTH agent=asha token=secret\nPING\n".utf8))
+        #expect(desk.readLine()?.hasPrefix("OK agent=asha") == true)
+        #expect(desk.readLine()?.hasPrefix("OK time=") == true)
+
+        // A flooding connection that logs in frees its place for another.
+        _ = flood[0].sendNow(Array("AUTH agent=vik token=secret\n".utf8))
+        #expect(flood[0].readLine()?.hasPrefix("OK agent=vik") == true)
+        #expect(server.server.context.unauthenticatedCount(from: "127.0.0.1") == 7)
+        let next = try RawSocket(port: server.port, source: "127.0.0.1")
+        #expect(next.readLine() == "HELLO leadline proto=1")
+
+        // The AUTH deadline ends the flood: the address's places come back.
+        let cleared = try await server.advance(by: .seconds(5), upTo: .seconds(30)) {
+            server.server.context.unauthenticatedCount(from: "127.0.0.1") == 0
+        }
+        #expect(cleared)
+        try await server.stop()
+    }
+
+    /// `leadline agent disable` and `agent token` end the agent's open sessions: the next
+    /// request is `NOAUTH` (nothing runs), a waiting CLAIM ends with `NOAUTH`, and after a
+    /// rotation the same connection may AUTH with the new token.
+    @Test func disabledOrRotatedAgentIsLoggedOut() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        try floor.agent("vik", team: "north")
+        try floor.agent("ravi", team: "north")
+        let lead = try floor.lead(team: "north", createdAt: Date(timeIntervalSince1970: 1_781_497_800 - 600))
+        let server = try await ClockedServer.start(conninfo: floor.conninfo)
+        let asha = try await server.login("asha")
+        let vik = try await server.login("vik")
+        let ravi = try await server.login("ravi")
+        #expect(try await asha.call("LEAD SHOW lead=\(lead)").first?.hasPrefix("OK") == true)
+        try await ravi.send("#w CLAIM wait=300 view=callback")
+        try await Task.sleep(for: .milliseconds(200))
+
+        let c = try floor.connect()
+        defer { c.close() }
+        try AgentDirectory().disable(c, name: "asha")
+        let newToken = try AgentDirectory().rotateToken(c, name: "vik")
+        _ = try AgentDirectory().rotateToken(c, name: "ravi")
+
+        let waited = try await ravi.line(timeout: .seconds(10))
+        #expect(code(waited) == "NOAUTH" && waited?.hasPrefix("ERR #w") == true, "a rotated token ends the waiting CLAIM: \(waited ?? "nil")")
+        var shown: [String] = []
+        let loggedOut = try await eventually {
+            shown = try await asha.call("LEAD SHOW lead=\(lead)")
+            return code(shown.first) == "NOAUTH"
+        }
+        #expect(loggedOut, "a disabled agent's session still reads leads: \(shown)")
+        #expect(shown.first?.contains("disabled or its token changed") == true)
+        #expect(code(try await asha.call("LEAD ADD phone=+919876543210 name=X city=Pune pincode=411001 category=phone brand=Apple model=X variant=Y price=1 source=app team=north").first) == "NOAUTH")
+        #expect(code(try await asha.call("AUTH agent=asha token=secret").first) == "AUTH_FAILED")
+
+        #expect(code(try await vik.call("CLAIM").first) == "NOAUTH")
+        #expect(code(try await vik.call("AUTH agent=vik token=secret").first) == "AUTH_FAILED", "the old token is gone")
+        #expect(try await vik.call("AUTH agent=vik token=\(newToken)").first?.hasPrefix("OK agent=vik") == true)
+        #expect(value(try await vik.call("CLAIM").first, "lead") == String(lead), "the new login works")
+        try await server.stop()
+    }
+
+    /// After SIGTERM, requests on open connections get `ERR SHUTTING_DOWN` (not EOF)
+    /// until the server closes them; a request already running finishes.
+    @Test func shutdownAnswersRequestsSentAfterIt() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        let server = try await ClockedServer.start(conninfo: floor.conninfo)
+        let idle = try await server.login("asha")
+        let fresh = try await server.connect()
+        await server.group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(100))
+        let late = try await idle.call("#late PING")
+        #expect(late.first?.hasPrefix("ERR #late SHUTTING_DOWN") == true, "\(late)")
+        #expect(code(try await fresh.call("AUTH agent=asha token=secret").first) == "SHUTTING_DOWN")
+        try await server.stop()
+        #expect(try await idle.line(timeout: .seconds(10)) == nil, "closed once the linger is over")
+    }
+
+    /// `idem=` is counted in Unicode code points everywhere: 65 flag emoji (130 code
+    /// points, 65 "characters") is BAD_ARG before anything runs, 64 flags are stored.
+    @Test func idemCountsCodePoints() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        let lead = try floor.lead(team: "north", createdAt: Date(timeIntervalSince1970: 1_781_497_800 - 600))
+        let server = try await ClockedServer.start(conninfo: floor.conninfo)
+        let asha = try await server.login("asha")
+        let claim = try await asha.call("CLAIM")
+        let lease = try #require(value(claim.first, "lease"))
+        let flags65 = String(repeating: "🇮🇳", count: 65)
+        let accents = "e" + String(repeating: "\u{301}", count: 128)
+        for idem in [flags65, accents] {
+            let reply = try await asha.call("NOTE lead=\(lead) text=\"asked for pickup charges\" idem=\(idem)")
+            #expect(code(reply.first) == "BAD_ARG" && reply.first?.contains("idem:") == true, "\(reply)")
+        }
+        let flags64 = String(repeating: "🇮🇳", count: 64)
+        let note = try await asha.call("NOTE lead=\(lead) text=\"asked for pickup charges\" idem=\(flags64)")
+        #expect(note.first?.hasPrefix("OK lead=\(lead)") == true, "\(note)")
+        #expect(try await asha.call("NOTE lead=\(lead) text=\"asked for pickup charges\" idem=\(flags64)") == note, "replayed")
+        let dispose = try await asha.call("DISPOSE lead=\(lead) lease=\(lease) code=not_interested reason=price_too_low note=\"too low\" idem=\(flags65)")
+        #expect(code(dispose.first) == "BAD_ARG", "\(dispose)")
+        try await server.stop()
+    }
+}
