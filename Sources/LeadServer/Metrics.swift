@@ -72,6 +72,14 @@ public struct ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("errors", "total", "Error replies, by code."), labels: [("code", code)]).increment()
     }
 
+    /// A BI refresh that could not run, by reason: `busy` (another refresh held the refresh
+    /// lock) or `failed` (an error, a lock or statement timeout included).
+    func biRefreshSkipped(reason: String) {
+        registry.makeCounter(descriptor: Self.name("bi_refresh_skipped", "total",
+                                                   "BI rollup refreshes that could not run, by reason (busy, failed)."),
+                             labels: [("reason", reason)]).increment()
+    }
+
     /// A team lead's floor action (assign, move, pause, …), by action.
     func floorAction(_ action: String) {
         registry.makeCounter(descriptor: Self.name("floor_actions", "total", "Team-lead floor actions, by action."),
