@@ -21,6 +21,9 @@ public struct LeadIntake: Sendable, Hashable {
     public let conditions: [String]
     /// The catalogue's verdict that the device is high-end.
     public let isHighEnd: Bool
+    /// When the customer dropped off, if the platform said so (nil: at intake, i.e. now).
+    /// Never later than the intake's `now` + `maxClockSkew` (`checkCreatedAt`).
+    public let createdAt: Date?
 
     /// The fields as they arrive, unchecked.
     public struct Draft: Sendable, Hashable {
@@ -41,14 +44,17 @@ public struct LeadIntake: Sendable, Hashable {
         public var language: String?
         public var conditions: [String]
         public var isHighEnd: Bool
+        /// The drop-off time (`created_at`), already parsed; nil = now.
+        public var createdAt: Date?
 
         public init(
             phone: String? = nil, name: String? = nil, city: String? = nil, pincode: String? = nil,
             category: String? = nil, brand: String? = nil, model: String? = nil, variant: String? = nil,
             price: String? = nil, source: String? = nil, team: String? = nil,
             campaign: String? = nil, channel: String? = nil, language: String? = nil,
-            conditions: [String] = [], isHighEnd: Bool = false
+            conditions: [String] = [], isHighEnd: Bool = false, createdAt: Date? = nil
         ) {
+            self.createdAt = createdAt
             self.phone = phone
             self.name = name
             self.city = city
@@ -78,10 +84,23 @@ public struct LeadIntake: Sendable, Hashable {
         text.utf8.count > maxFieldLength && text.count > maxFieldLength
     }
 
+    /// How far after `now` a lead's `created_at` may lie: the platform's clock and ours may
+    /// disagree by a little, never by more than this (5 minutes). A later drop-off time
+    /// would push the lead's SLA deadline (15 minutes for a High End) into the future.
+    public static let maxClockSkew: TimeInterval = 300
+
+    /// The `created_at` rule, the one place it lives (LEAD ADD, `leadline import` and any
+    /// other intake use it): nil when `createdAt` is absent or at most `maxClockSkew` after
+    /// `now`, else the problem to report.
+    public static func checkCreatedAt(_ createdAt: Date?, now: Date) -> IntakeProblem? {
+        guard let createdAt, createdAt.timeIntervalSince(now) > maxClockSkew else { return nil }
+        return IntakeProblem(field: "created_at", reason: "in the future (more than \(Int(maxClockSkew / 60)) minutes after now)")
+    }
+
     /// Checks every field and returns the intake, or every problem found (not just the first),
     /// in field order: phone, name, city, pincode, category, brand, model, variant, price,
-    /// source, team, then the optional fields.
-    public static func validate(_ draft: Draft) -> Result<LeadIntake, IntakeRejection> {
+    /// source, team, created_at (against `now`, `checkCreatedAt`), then the optional fields.
+    public static func validate(_ draft: Draft, now: Date) -> Result<LeadIntake, IntakeRejection> {
         var problems: [IntakeProblem] = []
 
         var phone = ""
@@ -140,6 +159,7 @@ public struct LeadIntake: Sendable, Hashable {
 
         let source = text(draft.source, "source")
         let team = text(draft.team, "team")
+        if let problem = checkCreatedAt(draft.createdAt, now: now) { problems.append(problem) }
         let campaign = optionalText(draft.campaign, "campaign")
         let channel = optionalText(draft.channel, "channel")
         let language = optionalText(draft.language, "language")
@@ -153,7 +173,7 @@ public struct LeadIntake: Sendable, Hashable {
             category: category, brand: brand, model: model, variant: variant,
             priceMinor: priceMinor, source: source, team: team,
             campaign: campaign, channel: channel, language: language,
-            conditions: conditions, isHighEnd: draft.isHighEnd
+            conditions: conditions, isHighEnd: draft.isHighEnd, createdAt: draft.createdAt
         ))
     }
 

@@ -25,6 +25,9 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case agentNotActive = "AGENT_NOT_ACTIVE"
     case notSkilled = "NOT_SKILLED"
     case idemRequired = "IDEM_REQUIRED"
+    /// LEAD ADD (and a bulk import row): the customer's phone and device have an open lead
+    /// in another team, which one team may never update (docs/RULES.md §12).
+    case leadInOtherTeam = "LEAD_IN_OTHER_TEAM"
 
     // Dispositions and the call cadence
     case noteRequired = "NOTE_REQUIRED"

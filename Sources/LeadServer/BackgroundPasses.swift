@@ -43,16 +43,19 @@ public struct BackgroundPasses: Service {
     private func runBIRefresh() async {
         var failing = false
         while !Task.isCancelled {
+            let now = Date()
             do {
-                let refresh = try await pool.withConnection { c in try BIRollup().refresh(c, now: Date()) }
+                let refresh = try await pool.withConnection { c in try BIRollup().refresh(c, now: now) }
                 if let refresh {
                     logger.debug("BI rollups refreshed", metadata: ["leads": "\(refresh.leads)", "seconds": "\(refresh.seconds)"])
+                } else {
+                    await biRefreshSkipped(reason: "busy", now: now)  // BIRefreshSkips.swift
                 }
                 failing = false
             } catch {
                 if Task.isCancelled { return }  // stopping, not failing
                 metrics.backgroundFailures.increment()
-                if !failing { logger.warning("BI refresh failed; retrying", metadata: ["error": "\(error)"]) }
+                await biRefreshSkipped(reason: "failed", error: error, now: now, logged: !failing)
                 failing = true
             }
             do {

@@ -73,7 +73,7 @@ public struct ServerMetrics: Sendable {
     }
 
     /// A connection the server closed on its own, by reason (`idle`, `auth_timeout`,
-    /// `replies_unread`, `login_revoked`).
+    /// `replies_unread`).
     func connectionClosed(reason: String) {
         registry.makeCounter(descriptor: Self.name("connections_closed", "total", "Connections the server closed on its own, by reason."),
                              labels: [("reason", reason)]).increment()
@@ -92,6 +92,14 @@ public struct ServerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.name("logins_revoked", "total",
                                                    "Sessions logged out because the agent was disabled or its token changed."))
             .increment()
+    }
+
+    /// A BI refresh that could not run, by reason: `busy` (another refresh held the refresh
+    /// lock) or `failed` (an error, a lock or statement timeout included).
+    func biRefreshSkipped(reason: String) {
+        registry.makeCounter(descriptor: Self.name("bi_refresh_skipped", "total",
+                                                   "BI rollup refreshes that could not run, by reason (busy, failed)."),
+                             labels: [("reason", reason)]).increment()
     }
 
     /// A team lead's floor action (assign, move, pause, …), by action.

@@ -156,12 +156,13 @@ extension Verbs {
         draft.price = try request.string("price")
         draft.source = try request.string("source")
         draft.team = try request.string("team")
-        let createdAt = try request.optionalTime("created_at")
+        draft.createdAt = try request.optionalTime("created_at")
         draft.conditions = try request.optionalList("conditions") ?? []
         draft.campaign = try request.optionalString("campaign")
         draft.language = try request.optionalString("language")
         let idem = try request.optionalString("idem")
-        if case .failure(let rejection) = LeadIntake.validate(draft) { throw rejection.refusal }
+        let now = context.clock.now()
+        if case .failure(let rejection) = LeadIntake.validate(draft, now: now) { throw rejection.refusal }
         let team = (draft.team ?? "").trimmingCharacters(in: Note.blankCharacters)
         let mayAddAnywhere = session.isAdmin
         let ownTeam = me.team
@@ -174,7 +175,7 @@ extension Verbs {
                 }
                 throw Refusal(.denied, "team: you add leads to your own team (\(ownTeam))")
             }
-            return try LeadIntakeStore().add(c, draft: finalDraft, createdAt: createdAt, now: Date(), agent: me.id, requestID: idem)
+            return try LeadIntakeStore().add(c, draft: finalDraft, now: now, agent: me.id, requestID: idem)
         }
         session.logger.info("lead added", metadata: [
             "lead": "\(added.lead)", "created": "\(added.created)", "team": "\(team)",

@@ -24,7 +24,8 @@ public struct BIRollup: Sendable {
 
     public init() {}
 
-    /// Refreshes the rollups as of `now`; nil when another refresh is running.
+    /// Refreshes the rollups as of `now`; nil when another refresh is running (it holds the
+    /// refresh lock, a row lock on `bi_refresh_state` that `leadline_bi` cannot take).
     /// - Parameter overlap: event and lead ids re-read below the settled marks on every run, a
     ///   second guard for ids of transactions that were open at an earlier refresh.
     @discardableResult
@@ -33,5 +34,12 @@ public struct BIRollup: Sendable {
         guard let row = r.first else { return nil }
         return Refresh(leads: row.int("leads") ?? 0, agentDays: row.int("agent_days") ?? 0, teamDays: row.int("team_days") ?? 0,
                        cohortDays: row.int("cohorts") ?? 0, seconds: row.double("seconds") ?? 0)
+    }
+
+    /// Records a refresh that could not run (`reason`: `busy`, or `failed: <error>`), so BI
+    /// tools see it in `bi.freshness` (`refreshes_skipped`, `last_skipped_at`,
+    /// `last_skip_reason`); the server also counts it in a metric and logs it.
+    public func recordSkip(_ c: PostgresConnection, now: Date, reason: String) throws {
+        try c.query(SQLFiles.query("bi_refresh_skip"), [now, reason], prepared: true)
     }
 }

@@ -3,8 +3,10 @@ import LeadCore
 import Postgres
 
 /// Bulk ingest from CSV (`leadline import FILE`): the header uses the protocol's
-/// `LEAD ADD` field names, every row is checked with `LeadIntake`, good rows go in by
-/// COPY in batches, and a bad row never stops the good ones.
+/// `LEAD ADD` field names, every row is checked with `LeadIntake` (the same rules as
+/// LEAD ADD, `created_at` clock-skew allowance included), good rows go in by COPY in
+/// batches, and a bad row never stops the good ones. A row whose phone and device have an
+/// open lead in another team is rejected (that lead is left alone, docs/RULES.md §12).
 ///
 /// A reader thread parses, checks and COPY-encodes batch N+1 while batch N is in the
 /// database (COPY, then the upsert), split over `connections` sessions by customer.
@@ -106,6 +108,7 @@ public struct LeadImport: Sendable {
             summary.created += result.created
             summary.updated += result.updated
             for (line, team) in result.unknownTeams { summary.reject(line: line, ["team: no team named \(team)"]) }
+            for (line, other) in result.otherTeam { summary.reject(line: line, [Self.otherTeamReason(other)]) }
             progress(summary)
         }
         summary.seconds = Date().timeIntervalSince(started)
@@ -118,6 +121,14 @@ public struct LeadImport: Sendable {
         var updated = 0
         /// Staged rows whose team does not exist: line and team.
         var unknownTeams: [(Int, String)] = []
+        /// Staged rows left out because another team has an open lead for their phone and
+        /// device: line and that team.
+        var otherTeam: [(Int, String)] = []
+    }
+
+    /// The rejection reason of a row whose customer and device have an open lead in `team`.
+    static func otherTeamReason(_ team: String) -> String {
+        "phone: team \(team) has an open lead for this customer and device (LEAD_IN_OTHER_TEAM); it was not changed"
     }
 
     /// Runs one batch: each shard in its own session and transaction, the shards at the
@@ -148,6 +159,7 @@ public struct LeadImport: Sendable {
                 total.created += applied.created
                 total.updated += applied.updated
                 total.unknownTeams += applied.unknownTeams
+                total.otherTeam += applied.otherTeam
             }
         }
         if let failure {
@@ -158,11 +170,13 @@ public struct LeadImport: Sendable {
         }
         for i in shards.indices where outcomes.get(i) != nil { try sessions[i].query("COMMIT") }
         total.unknownTeams.sort { $0.0 < $1.0 }
+        total.otherTeam.sort { $0.0 < $1.0 }
         return total
     }
 
     /// One shard of a batch in `session`: BEGIN, then each pass (COPY into the staging
-    /// table, the unknown teams, the upsert), left open for `apply` to commit.
+    /// table, the unknown teams, the upsert, the rows another team's open lead kept out),
+    /// left open for `apply` to commit.
     static func stage(_ passes: [[UInt8]], on session: PostgresConnection, now: Date) throws -> Applied {
         try session.query("BEGIN")
         var applied = Applied()
@@ -173,6 +187,7 @@ public struct LeadImport: Sendable {
             let r = try session.query(SQLFiles.query("import_batch"), [now]).first
             applied.created += r?.int("created") ?? 0
             applied.updated += r?.int("updated") ?? 0
+            applied.otherTeam += try session.query(SQLFiles.query("import_other_team")).rows.map { ($0.int("line")!, $0["other_team"] ?? "") }
         }
         return applied
     }
@@ -232,7 +247,6 @@ struct BatchEncoder: Sendable {
         let (languageAt, conditionsAt, createdAtAt) = (column("language"), column("conditions"), column("created_at"))
         var nowText: [UInt8] = []
         PostgresTime.appendFormatted(now, to: &nowText)
-        let latest = now.addingTimeInterval(300)
 
         var batch = ImportBatch(shards: shards)
         var good = 0
@@ -253,22 +267,23 @@ struct BatchEncoder: Sendable {
                 batch.rejects.append((line, ["row: has \(record.count) fields, header has \(names.count)"]))
                 continue
             }
+            var problems: [String] = []
+            var createdAt: Date?
+            if let text = field(createdAtAt).map(TextTrim.trimmingWhitespaces), !text.isEmpty {
+                if let d = PostgresTime.parse(text), text.count > 19 || text.hasSuffix("Z") {
+                    createdAt = d
+                } else {
+                    problems.append("created_at: not ISO 8601 with an offset")
+                }
+            }
+            // LeadIntake checks created_at too (no later than now + its clock-skew allowance).
             let draft = LeadIntake.Draft(
                 phone: field(phoneAt), name: field(nameAt), city: field(cityAt), pincode: field(pincodeAt),
                 category: field(categoryAt)?.lowercased(), brand: field(brandAt), model: field(modelAt), variant: field(variantAt),
                 price: field(priceAt), source: field(sourceAt), team: field(teamAt), campaign: field(campaignAt),
                 language: field(languageAt)?.lowercased(),
-                conditions: Self.conditions(field(conditionsAt) ?? ""))
-            var problems: [String] = []
-            var createdAt: Date?
-            if let text = field(createdAtAt).map(TextTrim.trimmingWhitespaces), !text.isEmpty {
-                if let d = PostgresTime.parse(text), text.count > 19 || text.hasSuffix("Z") {
-                    if d > latest { problems.append("created_at: in the future") } else { createdAt = d }
-                } else {
-                    problems.append("created_at: not ISO 8601 with an offset")
-                }
-            }
-            switch LeadIntake.validate(draft) {
+                conditions: Self.conditions(field(conditionsAt) ?? ""), createdAt: createdAt)
+            switch LeadIntake.validate(draft, now: now) {
             case .failure(let rejection):
                 problems += rejection.problems.map { "\($0.field): \($0.reason)" }
                 batch.rejects.append((line, problems))

@@ -2,10 +2,11 @@ import Foundation
 import LeadCore
 import Postgres
 
-/// Brings leads onto the floor: LeadCore checks the fields (`LeadIntake.validate`), then
-/// `sql/queries/lead_add.sql` creates the lead in one round trip, or updates the open lead
-/// of a returning customer (same phone and device), and wakes one waiting agent. Used by
-/// `LEAD ADD` and by bulk importers.
+/// Brings leads onto the floor: LeadCore checks the fields (`LeadIntake.validate`, with
+/// the `created_at` clock-skew rule), then `sql/queries/lead_add.sql` creates the lead in
+/// one round trip, or updates the open lead of a returning customer (same phone and device,
+/// same team), and wakes one waiting agent. Another team's open lead for that phone and
+/// device is never touched: LEAD_IN_OTHER_TEAM (docs/RULES.md §12). Used by `LEAD ADD`.
 public struct LeadIntakeStore: Sendable {
     public init() {}
 
@@ -29,24 +30,33 @@ public struct LeadIntakeStore: Sendable {
         }
     }
 
-    /// Validates `draft` and ingests it.
-    /// - Throws: `Refusal` BAD_ARG naming every bad field (in field order), NOT_FOUND for an
-    ///   unknown team, CONFLICT for a reused request id; `PostgresError` from the database.
+    /// Validates `draft` (with `createdAt`, when given, as its drop-off time) and ingests it.
+    /// - Throws: `Refusal` BAD_ARG naming every bad field (in field order; `created_at` more
+    ///   than `LeadIntake.maxClockSkew` after `now` included), NOT_FOUND for an unknown team,
+    ///   LEAD_IN_OTHER_TEAM when another team has an open lead for the phone and device,
+    ///   CONFLICT for a reused request id; `PostgresError` from the database.
     public func add(_ c: PostgresConnection, draft: LeadIntake.Draft, createdAt: Date? = nil, now: Date,
                     agent: Int64? = nil, requestID: String? = nil) throws -> Added {
-        switch LeadIntake.validate(draft) {
+        var draft = draft
+        if let createdAt { draft.createdAt = createdAt }
+        switch LeadIntake.validate(draft, now: now) {
         case .failure(let rejection):
             throw rejection.refusal
         case .success(let intake):
-            return try add(c, intake, createdAt: createdAt, now: now, agent: agent, requestID: requestID)
+            return try add(c, intake, now: now, agent: agent, requestID: requestID)
         }
     }
 
-    /// Ingests a validated lead. `createdAt` is the customer's drop-off time (default `now`);
+    /// Ingests a validated lead. `createdAt` is the customer's drop-off time (default: the
+    /// intake's, else `now`), checked again here against `now` (`LeadIntake.checkCreatedAt`);
     /// `agent` is who added it (recorded on the event); with both `agent` and `requestID`
     /// the call is idempotent (`RequestLedger`).
     public func add(_ c: PostgresConnection, _ intake: LeadIntake, createdAt: Date? = nil, now: Date,
                     agent: Int64? = nil, requestID: String? = nil) throws -> Added {
+        let createdAt = createdAt ?? intake.createdAt
+        if let problem = LeadIntake.checkCreatedAt(createdAt, now: now) {
+            throw Refusal(.badArg, problem.description)
+        }
         let created = createdAt ?? now
         let conditions = intake.conditions.isEmpty ? nil : intake.conditions.joined(separator: ",")
         let params: [any PostgresBindable] = [
@@ -57,6 +67,11 @@ public struct LeadIntakeStore: Sendable {
         let run: (PostgresConnection) throws -> Added = { c in
             guard let row = try c.query(SQLFiles.query("lead_add"), params, prepared: true).first else {
                 throw Refusal(.notFound, "team: no team \(intake.team)")
+            }
+            guard row.int64("id") != nil else {
+                let other = row["other_team"].map { "team \($0)" } ?? "another team"
+                throw Refusal(.leadInOtherTeam,
+                              "phone: \(other) has an open lead for this customer and device; it was not changed")
             }
             return Added(lead: row.int64("id") ?? 0, created: row.bool("inserted") ?? false,
                          highEnd: row.bool("high_end") ?? false, teamID: row.int64("team_id") ?? 0,

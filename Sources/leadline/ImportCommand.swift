@@ -11,10 +11,11 @@ struct ImportCommand: AsyncParsableCommand {
             The header names the columns, with the same names as the protocol's LEAD ADD:
               required: \(LeadImport.requiredColumns.joined(separator: ","))
               optional: \(LeadImport.optionalColumns.joined(separator: ","))
-            price is in minor units (paise); created_at is ISO 8601 with an offset (default: now);
-            conditions is a list of answers such as screen:ok;body:minor_dents
+            price is in minor units (paise); created_at is ISO 8601 with an offset (default: now), at most
+            5 minutes in the future; conditions is a list of answers such as screen:ok;body:minor_dents
             (separated by ; or by , inside a quoted field). A returning customer (same phone and device while a
-            lead is open) updates that lead instead of creating a duplicate.
+            lead of the same team is open) updates that lead instead of creating a duplicate; a row whose open
+            lead belongs to another team is rejected and that lead left alone (docs/RULES.md §12).
             """)
 
     @OptionGroup var database: DatabaseOptions

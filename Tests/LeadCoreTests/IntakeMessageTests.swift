@@ -21,7 +21,7 @@ struct IntakeMessageTests {
     func phoneIsNamedOnce(phone: String, reason: String) {
         var draft = complete
         draft.phone = phone
-        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+        guard case .failure(let rejection) = LeadIntake.validate(draft, now: Date()) else {
             Issue.record("phone \(phone) was accepted")
             return
         }
@@ -41,7 +41,7 @@ struct IntakeMessageTests {
                              language: String(repeating: "l", count: 201)),
         ]
         for draft in drafts {
-            guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+            guard case .failure(let rejection) = LeadIntake.validate(draft, now: Date()) else {
                 Issue.record("accepted")
                 continue
             }

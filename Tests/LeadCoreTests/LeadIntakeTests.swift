@@ -43,7 +43,7 @@ struct LeadIntakeTests {
     }
 
     @Test func aCompleteLeadIsAccepted() throws {
-        let intake = try LeadIntake.validate(complete).get()
+        let intake = try LeadIntake.validate(complete, now: Date()).get()
         #expect(intake.phone == "+919876543210")
         #expect(intake.name == "Asha K")
         #expect(intake.priceMinor == 3_850_000)
@@ -53,7 +53,7 @@ struct LeadIntakeTests {
     }
 
     @Test func everyMissingFieldIsReportedInOrder() {
-        guard case .failure(let rejection) = LeadIntake.validate(LeadIntake.Draft(name: "  ")) else {
+        guard case .failure(let rejection) = LeadIntake.validate(LeadIntake.Draft(name: "  "), now: Date()) else {
             Issue.record("an empty lead was accepted")
             return
         }
@@ -68,7 +68,7 @@ struct LeadIntakeTests {
     func priceMustBeWholeNonNegativeMinorUnits(price: String) {
         var draft = complete
         draft.price = price
-        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+        guard case .failure(let rejection) = LeadIntake.validate(draft, now: Date()) else {
             Issue.record("price \(price) was accepted")
             return
         }
@@ -78,14 +78,14 @@ struct LeadIntakeTests {
     @Test func zeroPriceIsAllowed() throws {
         var draft = complete
         draft.price = "0"
-        #expect(try LeadIntake.validate(draft).get().priceMinor == 0)
+        #expect(try LeadIntake.validate(draft, now: Date()).get().priceMinor == 0)
     }
 
     @Test func badPhoneAndPincodeAreBothReported() {
         var draft = complete
         draft.phone = "12345"
         draft.pincode = "012345"
-        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+        guard case .failure(let rejection) = LeadIntake.validate(draft, now: Date()) else {
             Issue.record("accepted")
             return
         }
@@ -96,10 +96,34 @@ struct LeadIntakeTests {
     @Test func overlongTextIsRefused() {
         var draft = complete
         draft.name = String(repeating: "a", count: 201)
-        guard case .failure(let rejection) = LeadIntake.validate(draft) else {
+        guard case .failure(let rejection) = LeadIntake.validate(draft, now: Date()) else {
             Issue.record("accepted")
             return
         }
         #expect(rejection.fields == ["name"])
+    }
+
+    /// Issue 13 item 10: a drop-off time more than 5 minutes after now is refused (it would
+    /// push a High End's 15-minute deadline out); up to 5 minutes of clock skew is allowed.
+    @Test func aCreatedAtBeyondTheClockSkewAllowanceIsRefused() throws {
+        let now = Date(timeIntervalSince1970: 1_764_000_000)
+        var draft = complete
+        draft.createdAt = now.addingTimeInterval(LeadIntake.maxClockSkew)
+        #expect(try LeadIntake.validate(draft, now: now).get().createdAt == now.addingTimeInterval(300))
+        draft.createdAt = now.addingTimeInterval(-86_400 * 3)
+        #expect((try? LeadIntake.validate(draft, now: now).get()) != nil)
+
+        draft.createdAt = now.addingTimeInterval(301)
+        draft.pincode = "012345"
+        guard case .failure(let rejection) = LeadIntake.validate(draft, now: now) else {
+            Issue.record("a created_at 301 s ahead was accepted")
+            return
+        }
+        // In synopsis order: after team, so after pincode.
+        #expect(rejection.fields == ["pincode", "created_at"])
+        #expect(rejection.refusal.code == .badArg)
+        #expect(rejection.refusal.message.contains("created_at: in the future"))
+        #expect(LeadIntake.checkCreatedAt(now.addingTimeInterval(3 * 86_400), now: now)?.field == "created_at")
+        #expect(LeadIntake.checkCreatedAt(nil, now: now) == nil)
     }
 }

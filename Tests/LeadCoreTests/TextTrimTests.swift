@@ -95,10 +95,10 @@ import Testing
             phone: "9845012345", name: name, city: "Bengaluru", pincode: "560001", category: "phone", brand: "Apple",
             model: "iPhone 15", variant: "128GB", price: "100", source: "web", team: "blr") }
         // 200 characters of 2 bytes each: longer than 200 bytes, not than 200 characters.
-        #expect((try? LeadIntake.validate(draft(String(repeating: "é", count: 200))).get()) != nil)
-        #expect((try? LeadIntake.validate(draft(String(repeating: "e\u{301}", count: 200))).get()) != nil)
-        #expect((try? LeadIntake.validate(draft(String(repeating: "é", count: 201))).get()) == nil)
-        #expect((try? LeadIntake.validate(draft(String(repeating: "a", count: 201))).get()) == nil)
-        #expect((try? LeadIntake.validate(draft(String(repeating: "a", count: 200))).get()) != nil)
+        #expect((try? LeadIntake.validate(draft(String(repeating: "é", count: 200)), now: Date()).get()) != nil)
+        #expect((try? LeadIntake.validate(draft(String(repeating: "e\u{301}", count: 200)), now: Date()).get()) != nil)
+        #expect((try? LeadIntake.validate(draft(String(repeating: "é", count: 201)), now: Date()).get()) == nil)
+        #expect((try? LeadIntake.validate(draft(String(repeating: "a", count: 201)), now: Date()).get()) == nil)
+        #expect((try? LeadIntake.validate(draft(String(repeating: "a", count: 200)), now: Date()).get()) != nil)
     }
 }

@@ -38,7 +38,7 @@ struct VocabularyTests {
             "OUTSIDE_CALL_WINDOW", "IDEM_REQUIRED", "CONSENT_REQUIRED", "PRICE_NOT_CONFIRMED", "DEVICE_REQUIRED",
             "CONDITIONS_REQUIRED", "PINCODE_REQUIRED", "ADDRESS_REQUIRED", "LANDMARK_REQUIRED", "SLOT_REQUIRED",
             "PAYMENT_REQUIRED", "NOT_SERVICEABLE", "DEVICE_NOT_SUPPORTED", "SLOT_IN_PAST", "SLOT_TOO_FAR",
-            "ALREADY_CONVERTED", "NOT_SKILLED",
+            "ALREADY_CONVERTED", "NOT_SKILLED", "LEAD_IN_OTHER_TEAM",
         ]
         #expect(Set(ErrorCode.allCases.map(\.rawValue)) == Set(wire))
         #expect(ErrorCode.allCases.count == wire.count)

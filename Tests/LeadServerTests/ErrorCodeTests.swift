@@ -129,6 +129,13 @@ struct ErrorCodeTests {
         let tl = try await server.login("tl")
         expect(try await tl.call("ASSIGN lead=\(l3) agent=punekar"), "NOT_SKILLED")
 
+        // A returning customer whose open lead is another team's: refused, that lead untouched.
+        let inwinLead = try floor.lead(team: "inwin", phone: "+919811122233", createdAt: Date().addingTimeInterval(-40))
+        expect(try await tl.call(#"LEAD ADD phone=9811122233 name="Someone Else" city=Pune pincode=411001 category=phone brand=Samsung model="Galaxy A54" variant=128GB price=100 source=web team=north"#),
+               "LEAD_IN_OTHER_TEAM")
+        let untouched = try floor.query("SELECT customer_name, city FROM leads WHERE id = $1::bigint", [inwinLead]).first
+        #expect(untouched?["customer_name"] == "Test Customer" && untouched?["city"] == "Bengaluru")
+
         try await ravi.send("#w CLAIM wait=30 view=callback")
         try await Task.sleep(for: .milliseconds(200))
         try await server.stop()

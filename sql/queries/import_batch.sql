@@ -1,12 +1,20 @@
 -- Bulk import: move one staged batch into leads, with the same rules as lead_add.sql
--- (High End from the catalogue, SLA deadline by the team's clock, a returning customer
--- updates the open lead and gets a 'recheck' event), and wake waiting agents per team.
+-- (High End from the catalogue matched with catalogue_text(), SLA deadline by the team's
+-- clock, a returning customer updates the open lead of the same team and gets a
+-- 'recheck' event; an open lead of the same phone and device in another team is left
+-- alone, and import_other_team.sql then reports the row), and wake waiting agents per team.
 --   $1 now
 WITH staged AS (
     SELECT s.*, t.id AS team_id, t.time_zone, t.high_end_sla, d.id AS device_id, coalesce(d.high_end, false) AS is_high_end
     FROM lead_import s
     JOIN teams t ON t.name = s.team
-    LEFT JOIN devices d ON d.category = s.category AND d.brand = s.brand AND d.model = s.model AND d.variant = s.variant
+    LEFT JOIN LATERAL (
+        SELECT d.id, d.high_end FROM devices d
+        WHERE catalogue_text(d.category) = catalogue_text(s.category) AND catalogue_text(d.brand) = catalogue_text(s.brand)
+          AND catalogue_text(d.model) = catalogue_text(s.model) AND catalogue_text(d.variant) = catalogue_text(s.variant)
+        ORDER BY (d.category = s.category AND d.brand = s.brand AND d.model = s.model AND d.variant = s.variant) DESC, d.id
+        LIMIT 1
+    ) d ON true
 ),
 upsert AS (
     INSERT INTO leads AS l (team_id, phone, customer_name, city, pincode, language, category, brand, model, variant,
@@ -25,6 +33,8 @@ upsert AS (
                   customer_name = EXCLUDED.customer_name,
                   pincode = EXCLUDED.pincode,
                   city = EXCLUDED.city
+    -- Only the same team's lead: another team's open lead is never touched.
+    WHERE l.team_id = EXCLUDED.team_id
     RETURNING l.id, (l.xmax = 0) AS inserted, l.team_id, l.quoted_price, l.source
 ),
 event AS (

@@ -1,6 +1,12 @@
 -- Ingest one lead (the platform's drop-off event, or `LEAD ADD`). A returning customer
--- (same phone and device while a lead is open) updates the open lead and records a
--- re-check instead of creating a duplicate. High End comes from the device catalogue.
+-- (same phone and device while a lead of the same team is open) updates that lead's
+-- quoted price, conditions (when given), name, pincode and city, and records a
+-- `recheck` instead of creating a duplicate. An open lead of the same phone and device
+-- in ANOTHER team is left alone: no row is written, and the result row has `id` NULL
+-- and `other_team` naming that team (the caller refuses with LEAD_IN_OTHER_TEAM;
+-- docs/RULES.md §12). No row at all: no such team.
+-- High End comes from the device catalogue, matched with catalogue_text() (case and
+-- white space ignored; the exact spelling wins if the catalogue has two).
 -- The SLA deadline: High End = created + the team's High-End SLA (15 min); otherwise
 -- the end of the team's local day of creation.
 --   $1 team name, $2 phone (normalised), $3 customer name, $4 city, $5 pincode,
@@ -12,7 +18,10 @@ WITH team AS (
 ),
 device AS (
     SELECT id, high_end FROM devices
-    WHERE category = $7::text AND brand = $8::text AND model = $9::text AND variant = $10::text
+    WHERE catalogue_text(category) = catalogue_text($7::text) AND catalogue_text(brand) = catalogue_text($8::text)
+      AND catalogue_text(model) = catalogue_text($9::text) AND catalogue_text(variant) = catalogue_text($10::text)
+    ORDER BY (category = $7::text AND brand = $8::text AND model = $9::text AND variant = $10::text) DESC, id
+    LIMIT 1
 ),
 upsert AS (
     INSERT INTO leads AS l (team_id, phone, customer_name, city, pincode, language, category, brand, model, variant,
@@ -32,6 +41,8 @@ upsert AS (
                   customer_name = EXCLUDED.customer_name,
                   pincode = EXCLUDED.pincode,
                   city = EXCLUDED.city
+    -- Only the same team's lead: another team's open lead is never touched.
+    WHERE l.team_id = EXCLUDED.team_id
     RETURNING l.id, (l.xmax = 0) AS inserted, l.team_id, l.tier, l.assigned_agent_id, l.high_end, l.state::text AS state
 ),
 event AS (
@@ -44,4 +55,11 @@ wake AS (
     SELECT pg_notify('leadline_ready', team_id || ':' || coalesce(assigned_agent_id, 0) || ':' || id)
     FROM upsert WHERE inserted AND tier IS NOT NULL
 )
-SELECT id, inserted, team_id, high_end, state, (SELECT count(*) FROM wake) AS woken FROM upsert;
+SELECT u.id, u.inserted, t.id AS team_id, u.high_end, u.state, (SELECT count(*) FROM wake) AS woken,
+       CASE WHEN u.id IS NULL THEN
+           (SELECT o.name FROM leads x JOIN teams o ON o.id = x.team_id
+            WHERE x.phone = $2::text AND x.category = $7::text AND x.brand = $8::text AND x.model = $9::text
+              AND x.variant = $10::text AND x.state <> 'closed'
+            LIMIT 1)
+       END AS other_team
+FROM team t LEFT JOIN upsert u ON true;

@@ -14,9 +14,19 @@
 -- harmless: its facts are replaced, never added to.
 --
 -- `p_now` is the instant deadlines are judged at (met / missed / still pending); the
--- service passes its clock, tests a fixed one. Two refreshes never run at once (the
--- second returns no row at once). Called by LeadStore `BIRollup.refresh`, e.g. every
--- minute from the server's background pass.
+-- service passes its clock, tests a fixed one. A call in progress at `p_now` (the lead is
+-- held under a lease claimed by then, not yet disposed) counts as the answering call,
+-- begun at its claim: a deadline it began in time for is not missed while the agent is
+-- still on the phone. If that lease ends without a call (release, expiry, revocation),
+-- its event makes the lead dirty and the next refresh judges the deadline again.
+--
+-- Two refreshes never run at once (the second returns no row at once). The lock is the
+-- row lock on bi_refresh_state (FOR UPDATE SKIP LOCKED), which leadline_bi cannot take:
+-- it has no privilege on the table (a row lock needs UPDATE), so a BI login cannot hold
+-- the refresh off as it could with an advisory lock (every role may take any advisory
+-- lock). lock_timeout bounds any other lock wait, so the refresh fails (and the service
+-- records it, docs/BI.md) instead of stalling. Called by LeadStore `BIRollup.refresh`,
+-- e.g. every minute from the server's background pass.
 -- CREATE OR REPLACE keeps the function's identity across migrates (statements prepared on
 -- pooled connections stay valid); a change of its result columns needs a DROP first.
 CREATE OR REPLACE FUNCTION bi_refresh(p_now timestamptz, p_overlap bigint DEFAULT 1000)
@@ -25,6 +35,7 @@ LANGUAGE plpgsql
 -- Its statements are planned with rough row counts (scratch tables) and would often cross
 -- the JIT threshold: compiling costs more than running them.
 SET jit = off
+SET lock_timeout = '10s'
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -40,16 +51,17 @@ DECLARE
     n_team     bigint;
     n_cohort   bigint;
 BEGIN
-    -- "bi_refresh" as a lock key; a second caller skips instead of queueing.
-    IF NOT pg_try_advisory_xact_lock(hashtextextended('leadline.bi_refresh', 0)) THEN
-        RETURN;
-    END IF;
     -- Where the id sequences stand, then which transactions are open: before this
-    -- transaction writes anything (so it has no transaction id of its own yet).
+    -- transaction writes or locks anything (so it has no transaction id of its own yet).
     SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO seq_event FROM lead_events_id_seq s;
     SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END INTO seq_lead FROM leads_id_seq s;
     snap := pg_current_snapshot();
-    SELECT * INTO st FROM bi_refresh_state WHERE singleton FOR UPDATE;
+    -- The refresh lock: a second caller skips instead of queueing. (A refresh that
+    -- committed between the snapshot and here only makes this run's marks conservative.)
+    SELECT * INTO st FROM bi_refresh_state WHERE singleton FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
     -- How far the marks may move after this run: to the sequences' positions now when no
     -- transaction is open; else to the last run's positions once every transaction open
     -- then has ended; else nowhere.
@@ -68,12 +80,13 @@ BEGIN
     IF to_regclass('pg_temp.bi_t_dirty') IS NOT NULL THEN
         DROP TABLE pg_temp.bi_t_dirty, pg_temp.bi_t_call, pg_temp.bi_t_agent_key, pg_temp.bi_t_team_key,
                    pg_temp.bi_t_cohort_key, pg_temp.bi_t_period;
-        DROP TABLE IF EXISTS pg_temp.bi_t_lead_cohort;
+        DROP TABLE IF EXISTS pg_temp.bi_t_lead_cohort, pg_temp.bi_t_held;
     END IF;
     CREATE TEMP TABLE bi_t_dirty (lead_id bigint PRIMARY KEY) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_agent_key (team_id bigint, agent_id bigint, day date) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_team_key (team_id bigint, day date) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_cohort_key (team_id bigint, day date) ON COMMIT DROP;
+    CREATE TEMP TABLE bi_t_held (lead_id bigint PRIMARY KEY, agent_id bigint, started_at timestamptz) ON COMMIT DROP;
 
     -- 1. The leads to recompute.
     INSERT INTO bi_t_dirty
@@ -155,6 +168,19 @@ BEGIN
 
     ANALYZE bi_t_call;
 
+    -- 3b. Calls in progress: the dirty leads held under a lease claimed by p_now (the lease
+    -- has no call yet: a disposition or conversion ends it). Such a call answers the lead's
+    -- open deadline (its first attempt, or the step its last call scheduled), begun at
+    -- the claim.
+    INSERT INTO bi_t_held
+    SELECT l.id, l.holder_agent_id, min(e.at)
+    FROM bi_t_dirty d
+    JOIN leads l ON l.id = d.lead_id
+    JOIN lead_events e ON e.lead_id = l.id AND e.kind = 'claimed' AND e.lease_gen = l.lease_gen
+    WHERE l.holder_agent_id IS NOT NULL
+    GROUP BY l.id, l.holder_agent_id
+    HAVING min(e.at) <= p_now;
+
     -- 4. Replace the facts.
     DELETE FROM bi_call c USING bi_t_dirty d WHERE c.lead_id = d.lead_id;
     DELETE FROM bi_deadline x USING bi_t_dirty d WHERE x.lead_id = d.lead_id;
@@ -170,20 +196,25 @@ BEGIN
            (l.created_at AT TIME ZONE t.time_zone)::date AS day, l.city, l.category, l.high_end, l.created_at,
            CASE WHEN l.high_end THEN l.created_at + t.high_end_sla
                 ELSE (date_trunc('day', l.created_at AT TIME ZONE t.time_zone) + interval '1 day') AT TIME ZONE t.time_zone END,
-           NULL, f.event_id, f.agent_id, f.started_at, f.at, f.converted
+           NULL, f.event_id, coalesce(f.agent_id, h.agent_id), coalesce(f.started_at, h.started_at), f.at, f.converted
     FROM bi_t_dirty d
     JOIN leads l ON l.id = d.lead_id
     JOIN teams t ON t.id = l.team_id
     LEFT JOIN bi_t_call f ON f.lead_id = l.id AND f.ttfa_s IS NOT NULL
+    LEFT JOIN bi_t_held h ON h.lead_id = l.id
     UNION ALL
     -- every scheduled step: its time + the team's grace, answered by the lead's next call
     SELECT c.lead_id, c.event_id, c.team_id, c.next_kind,
            CASE WHEN c.next_kind = 'callback' THEN 'callback' ELSE 'all' END,
            (c.next_at AT TIME ZONE t.time_zone)::date, l.city, l.category, l.high_end, c.next_at, c.next_at + t.callback_grace,
-           c.agent_id, c.next_event_id, c.next_agent_id, c.next_started_at, c.next_call_at, c.next_converted
+           c.agent_id, c.next_event_id,
+           CASE WHEN c.next_event_id IS NULL THEN h.agent_id ELSE c.next_agent_id END,
+           CASE WHEN c.next_event_id IS NULL THEN h.started_at ELSE c.next_started_at END,
+           c.next_call_at, c.next_converted
     FROM bi_t_call c
     JOIN leads l ON l.id = c.lead_id
     JOIN teams t ON t.id = c.team_id
+    LEFT JOIN bi_t_held h ON h.lead_id = c.lead_id AND h.started_at >= c.at
     WHERE c.next_kind IS NOT NULL
     ) x ORDER BY x.day, x.team_id;  -- a day's deadlines stay together on disk
 
@@ -259,17 +290,17 @@ BEGIN
         SELECT count(*) FILTER (WHERE x.kind = 'callback') AS cb_total,
                count(*) FILTER (WHERE x.kind = 'callback' AND x.call_started_at <= x.due_at) AS cb_on_time,
                count(*) FILTER (WHERE x.kind = 'callback' AND NOT coalesce(x.call_started_at <= x.due_at, false)
-                                  AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS cb_missed,
-               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_at IS NULL AND x.due_at > p_now) AS cb_pending,
+                                  AND (x.call_started_at IS NOT NULL OR x.due_at <= p_now)) AS cb_missed,
+               count(*) FILTER (WHERE x.kind = 'callback' AND x.call_started_at IS NULL AND x.due_at > p_now) AS cb_pending,
                count(*) FILTER (WHERE x.kind = 'callback' AND x.call_at IS NOT NULL) AS cb_attempted,
                count(*) FILTER (WHERE x.kind = 'callback' AND x.call_converted) AS cb_converted,
                count(*) AS fu_total,
                count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS fu_on_time,
                count(*) FILTER (WHERE x.call_started_at <= x.starts_at + interval '24 hours') AS fu_within_24h,
                count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false)
-                                  AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS fu_missed,
-               count(*) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS fu_pending,
-               min(x.due_at) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS recheck_at
+                                  AND (x.call_started_at IS NOT NULL OR x.due_at <= p_now)) AS fu_missed,
+               count(*) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS fu_pending,
+               min(x.due_at) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS recheck_at
         FROM bi_deadline x
         WHERE x.team_id = k.team_id AND x.owner_agent_id = k.agent_id AND x.day = k.day
           AND x.kind IN ('callback', 'follow_up')
@@ -329,10 +360,10 @@ BEGIN
     CROSS JOIN LATERAL (
         SELECT x.sla_view, count(*) AS deadlines,
                count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS met,
-               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false) AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS breached,
+               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false) AND (x.call_started_at IS NOT NULL OR x.due_at <= p_now)) AS breached,
                count(*) FILTER (WHERE x.call_started_at > x.due_at) AS late_calls,
-               count(*) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS pending,
-               min(x.due_at) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS recheck_at
+               count(*) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS pending,
+               min(x.due_at) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS recheck_at
         FROM bi_deadline x
         WHERE x.day = k.day AND x.team_id = k.team_id
         GROUP BY x.sla_view

@@ -37,7 +37,7 @@ JOIN teams t ON t.id = x.team_id
 LEFT JOIN agents o ON o.id = x.owner_agent_id
 LEFT JOIN agents c ON c.id = x.call_agent_id
 WHERE NOT coalesce(x.call_started_at <= x.due_at, false)
-  AND (x.call_at IS NOT NULL OR x.due_at <= (SELECT r.as_of FROM bi_refresh_state r));
+  AND (x.call_started_at IS NOT NULL OR x.due_at <= (SELECT r.as_of FROM bi_refresh_state r));
 COMMENT ON VIEW bi.sla_breaches IS 'Every SLA breach: a deadline of bi.sla_compliance not met, with the lead id (no customer data), city, device category, when the clock started, the deadline, when the answering call began (NULL: still not called), how late (until the last refresh when not called), who owned it (callbacks and follow-ups) and who called. Filter by day and team: it lists the whole history. As of the last bi_refresh.';
 DO $$
 BEGIN
