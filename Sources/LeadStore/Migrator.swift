@@ -1,12 +1,20 @@
 import Logging
 import Postgres
 
-/// Applies `sql/migrations` in order, each in its own transaction, recorded in
-/// `leadline_migrations`, under a session advisory lock so that two instances starting
-/// at once do not race. Re-running is a no-op. Views are re-created afterwards.
+/// Applies `sql/migrations` in order and re-creates the views, in one transaction that
+/// first locks `leadline_migrations` (SHARE ROW EXCLUSIVE), so two instances starting at
+/// once do not race, and a failing migration leaves nothing half-applied. Re-running is a
+/// no-op. The lock is a table lock that needs write privileges on the table: the
+/// read-only BI login cannot take it (it could take any advisory lock, which is why this
+/// is not one), so no BI session can hold back a `leadline serve` start.
+///
+/// Views are re-created on every run with a short lock timeout: a BI session with an open
+/// transaction over a `bi` view would otherwise make the start wait for it. When no
+/// migration was applied in this run, a view that cannot be locked in time keeps its
+/// current definition (a warning says so); after a migration, the run fails instead.
 public struct Migrator: Sendable {
-    /// The advisory lock key every Leadline migrator takes ("leadline" in ASCII, truncated).
-    public static let lockKey: Int64 = 0x6C65_6164_6C69_6E65
+    /// How long re-creating the views waits for a lock a reader holds.
+    public static let viewLockTimeout = "5s"
 
     public let migrations: [Migration]
     public let views: [(name: String, sql: String)]
@@ -23,20 +31,33 @@ public struct Migrator: Sendable {
     public struct Report: Sendable, Equatable {
         public var applied: [Int] = []
         public var alreadyApplied: [Int] = []
+        /// False when the views kept their definitions because a reader held a lock on them.
+        public var viewsRecreated = true
     }
 
     /// Runs on one connection (blocking; call it from a pool thread).
     public func migrate(_ connection: PostgresConnection) throws -> Report {
-        try connection.query("SELECT pg_advisory_lock($1::bigint)", [Self.lockKey])
-        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1::bigint)", [Self.lockKey]) }
-        try connection.query("""
+        var attempt = 0
+        while true {
+            do {
+                return try connection.transaction { c in try self.migrateLocked(c) }
+            } catch let error as PostgresError where error.kind == .uniqueViolation && attempt < 3 {
+                // Two first-ever runs created leadline_migrations at the same moment.
+                attempt += 1
+            }
+        }
+    }
+
+    private func migrateLocked(_ c: PostgresConnection) throws -> Report {
+        try c.query("""
             CREATE TABLE IF NOT EXISTS leadline_migrations (
                 version    integer PRIMARY KEY,
                 name       text NOT NULL,
                 checksum   text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
             """)
-        let done = try connection.query("SELECT version, name, checksum FROM leadline_migrations ORDER BY version")
+        try c.query("LOCK TABLE leadline_migrations IN SHARE ROW EXCLUSIVE MODE")
+        let done = try c.query("SELECT version, name, checksum FROM leadline_migrations ORDER BY version")
         var applied: [Int: String] = [:]
         for row in done.rows { if let v = row.int("version") { applied[v] = row["checksum"] ?? "" } }
         var report = Report()
@@ -49,19 +70,36 @@ public struct Migrator: Sendable {
                 continue
             }
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            try connection.transaction { c in
-                try c.execute(script: migration.sql)
-                try c.query("INSERT INTO leadline_migrations (version, name, checksum) VALUES ($1::int, $2::text, $3::text)",
-                            [migration.version, migration.name, migration.checksum])
-            }
+            try c.execute(script: migration.sql)
+            try c.query("INSERT INTO leadline_migrations (version, name, checksum) VALUES ($1::int, $2::text, $3::text)",
+                        [migration.version, migration.name, migration.checksum])
             report.applied.append(migration.version)
         }
         if !views.isEmpty {
-            try connection.transaction { c in
-                for view in views { try c.execute(script: view.sql) }
+            try c.query("SAVEPOINT leadline_views")
+            try c.query("SELECT set_config('lock_timeout', $1::text, true)", [Self.viewLockTimeout])
+            if let failure = recreateViews(c) {
+                guard failure.sqlState == "55P03", report.applied.isEmpty else { throw failure }
+                try c.query("ROLLBACK TO SAVEPOINT leadline_views")
+                report.viewsRecreated = false
+                logger.warning("the BI views keep their current definitions: a session holds a lock on them (a BI transaction left open?); run leadline migrate again to re-create them",
+                               metadata: ["lock_timeout": "\(Self.viewLockTimeout)"])
+            } else {
+                try c.query("RELEASE SAVEPOINT leadline_views")
             }
+            try c.query("SELECT set_config('lock_timeout', '0', true)")
         }
         return report
+    }
+
+    /// Runs every view file; the first failure, or nil.
+    private func recreateViews(_ c: PostgresConnection) -> PostgresError? {
+        do throws(PostgresError) {
+            for view in views { try c.execute(script: view.sql) }
+            return nil
+        } catch {
+            return error
+        }
     }
 }
 
