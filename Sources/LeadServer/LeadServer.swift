@@ -234,7 +234,7 @@ final class ServerContext: Sendable {
         waiters = ClaimWaiters(metrics: metrics)
         claims = ClaimCoalescer(pool: pool, metrics: metrics, maxBatch: config.claimBatch, concurrency: config.claimConcurrency)
         dispositions = DisposeCoalescer(pool: pool, maxBatch: config.disposeBatch, concurrency: max(1, config.poolSize / 2))
-        throttle = AuthThrottle(freeFailures: config.authFreeFailures, maxDelay: config.authMaxDelay)
+        throttle = AuthThrottle(freeFailures: config.authFreeFailures, maxDelay: config.authMaxDelay, clock: clock)
     }
 
     var isShuttingDown: Bool { registry.withLock { $0.shuttingDown } }
@@ -392,22 +392,28 @@ final class ServerContext: Sendable {
 
 /// Slows down guessing: after `freeFailures` failed AUTHs from one address, each further
 /// AUTH from it waits 0.25 s, 0.5 s, 1 s, … up to `maxDelay` before it is checked. A
-/// success clears the address; failures are forgotten after 15 quiet minutes.
+/// success clears the address; failures are forgotten after 15 quiet minutes. Time is the
+/// server's clock.
 final class AuthThrottle: Sendable {
     private let freeFailures: Int
     private let maxDelay: Double
-    private let failures = Mutex<[String: (count: Int, last: ContinuousClock.Instant)]>([:])
+    private let clock: any FloorClock
+    private let failures = Mutex<[String: (count: Int, last: Date)]>([:])
+    /// Failures older than this are forgotten.
+    static let memory: TimeInterval = 900
 
-    init(freeFailures: Int, maxDelay: Double) {
+    init(freeFailures: Int, maxDelay: Double, clock: any FloorClock) {
         self.freeFailures = freeFailures
         self.maxDelay = maxDelay
+        self.clock = clock
     }
 
     /// How long to wait before checking an AUTH from `address`.
     func delay(for address: String) -> Duration {
+        let now = clock.now()
         let count = failures.withLock { table -> Int in
             guard let entry = table[address] else { return 0 }
-            if ContinuousClock.now - entry.last > .seconds(900) {
+            if now.timeIntervalSince(entry.last) > Self.memory {
                 table[address] = nil
                 return 0
             }
@@ -420,12 +426,12 @@ final class AuthThrottle: Sendable {
     }
 
     func failed(_ address: String) {
+        let now = clock.now()
         failures.withLock { table in
             if table.count > 50_000 {
-                let now = ContinuousClock.now
-                table = table.filter { now - $0.value.last < .seconds(900) }
+                table = table.filter { now.timeIntervalSince($0.value.last) < Self.memory }
             }
-            table[address] = ((table[address]?.count ?? 0) + 1, ContinuousClock.now)
+            table[address] = ((table[address]?.count ?? 0) + 1, now)
         }
     }
 

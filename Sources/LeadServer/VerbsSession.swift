@@ -18,7 +18,7 @@ extension Verbs {
         let delay = context.throttle.delay(for: address)
         if delay > .zero {
             session.logger.notice("delaying AUTH after repeated failures", metadata: ["delay": "\(delay)"])
-            try await Task.sleep(for: delay)
+            try await context.clock.sleep(for: delay)
         }
         let identity = try await db { c in try AgentDirectory().authenticate(c, name: name, token: token) }
         guard let identity else {

@@ -367,26 +367,43 @@ struct SessionTests {
         try await server.stop()
     }
 
-    /// Repeated AUTH failures from one address are answered more slowly.
+    /// Repeated AUTH failures from one address are answered more slowly: the delay is
+    /// the server clock's, so the test moves that clock and measures how far it had to.
     @Test func authFailuresSlowDown() async throws {
         let floor = try await makeFloor()
         try floor.agent("ravi", team: "north")
-        let server = try await TestServer.start(conninfo: floor.conninfo) {
+        let server = try await ClockedServer.start(conninfo: floor.conninfo) {
             $0.authFreeFailures = 2
             $0.authMaxDelay = 1
         }
         let c = try await server.connect()
-        var times: [Duration] = []
-        for _ in 0..<5 {
-            let start = ContinuousClock.now
-            #expect(code(try await c.call("AUTH agent=ravi token=guess").first) == "AUTH_FAILED")
-            times.append(ContinuousClock.now - start)
+        /// Sends AUTH and moves the clock in 100 ms steps until the reply comes.
+        func auth(_ token: String) async throws -> (reply: String?, waited: Duration) {
+            try await c.send("AUTH agent=ravi token=\(token)")
+            var moved = Duration.zero
+            while moved < .seconds(5) {
+                do {
+                    return (try await c.line(timeout: .milliseconds(60)), moved)
+                } catch ProtocolClient.Failure.timedOut {
+                    server.clock.advance(by: .milliseconds(100))
+                    moved += .milliseconds(100)
+                }
+            }
+            return (nil, moved)
         }
-        // Only lower bounds: the delays are the behaviour; upper bounds would time the machine.
-        #expect(times[2] >= .milliseconds(240), "third failure waits: \(times)")
-        #expect(times[3] >= .milliseconds(490) && times[4] >= .milliseconds(990), "growing: \(times)")
-        // Other addresses are not slowed; a success clears the address.
-        #expect(try await c.call("AUTH agent=ravi token=secret").first?.hasPrefix("OK") == true)
+        var waited: [Duration] = []
+        for _ in 0..<5 {
+            let (reply, moved) = try await auth("guess")
+            #expect(code(reply) == "AUTH_FAILED", "\(reply ?? "nil")")
+            waited.append(moved)
+        }
+        #expect(waited[0] == .zero && waited[1] == .zero, "the first failures are free: \(waited)")
+        #expect(waited[2] >= .milliseconds(250), "third failure waits: \(waited)")
+        #expect(waited[3] >= .milliseconds(500) && waited[4] >= .milliseconds(1000), "growing, up to the maximum: \(waited)")
+        #expect(waited[4] <= .milliseconds(1100), "never beyond auth_max_delay: \(waited)")
+        // A success (after its own delay) clears the address.
+        #expect(try await auth("secret").reply?.hasPrefix("OK") == true)
+        #expect(value(try await c.call("PING").first, "time") != nil)
         try await server.stop()
     }
 
