@@ -46,6 +46,12 @@ extension Verbs {
             return try claimReply(first, request: request, wait: wait, session: session)
         }
         guard session.handle.setClaimWake(registration.continuation) else {
+            // The connection's input ended while the wait was being set up: the client left,
+            // or the server began stopping (then the answer is SHUTTING_DOWN, as for a wait
+            // already under way).
+            if context.isShuttingDown {
+                throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+            }
             return try claimReply(.empty, request: request, wait: wait, session: session)
         }
         waiters.markIdle(registration.id)
