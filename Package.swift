@@ -87,7 +87,7 @@ let package = Package(
 
         // Test support: a throwaway PostgreSQL cluster per test process, database per test.
         .target(name: "LeadTesting", dependencies: [
-            "Postgres", "EmbeddedPostgres", "LeadStore",
+            "Postgres", "EmbeddedPostgres", "LeadStore", "LeadCore",
         ], swiftSettings: swift6),
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LeadTesting", "EmbeddedPostgres"], swiftSettings: swift6),

@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 import LeadStore
 import Logging
 import Postgres
@@ -10,11 +11,17 @@ import ServiceLifecycle
 /// that ran out, each team's end-of-shift unstar at its local time); every few seconds it
 /// refreshes the queue-depth gauge. Alongside, once a minute, it refreshes the BI rollups
 /// (`BIRollup`, docs/BI.md) so the views stay current. Several instances may run it at once (the SQL skips locked rows).
+///
+/// Time comes from the injected `FloorClock`: each pass runs at `clock.now()` and the tick
+/// and BI intervals are slept on the clock, so a test with a `ManualClock` runs the passes
+/// by advancing time. (Only the queue-depth gauge's pacing uses real time: it bounds the
+/// real cost of the count.)
 public struct BackgroundPasses: Service {
     let pool: PostgresPool
     let interval: Double
     let metrics: ServerMetrics
     let logger: Logger
+    let clock: any FloorClock
     /// Seconds between queue-depth refreshes, at least; on a large queue the count itself
     /// takes long (0.6 s for 900k ready leads), so the next one waits 20 times as long as
     /// the last took: the gauge never costs more than ~5 % of one database connection.
@@ -22,8 +29,10 @@ public struct BackgroundPasses: Service {
     /// Seconds between BI rollup refreshes; 0 = none from this instance.
     let biInterval: Double
 
-    public init(pool: PostgresPool, interval: Double, biInterval: Double = 60, metrics: ServerMetrics, logger: Logger) {
+    public init(pool: PostgresPool, interval: Double, biInterval: Double = 60, metrics: ServerMetrics,
+                clock: any FloorClock, logger: Logger) {
         self.pool = pool
+        self.clock = clock
         self.interval = max(0.05, interval)
         self.biInterval = biInterval
         self.metrics = metrics
@@ -42,8 +51,9 @@ public struct BackgroundPasses: Service {
     /// this one skip (BIRollup returns nil).
     private func runBIRefresh() async {
         var failing = false
+        let clock = self.clock
         while !Task.isCancelled {
-            let now = Date()
+            let now = clock.now()
             do {
                 let refresh = try await pool.withConnection { c in try BIRollup().refresh(c, now: now) }
                 if let refresh {
@@ -59,7 +69,7 @@ public struct BackgroundPasses: Service {
                 failing = true
             }
             do {
-                try await Task.sleep(for: .seconds(biInterval * Double.random(in: 0.9...1.1)))
+                try await clock.sleep(for: .seconds(biInterval * Double.random(in: 0.9...1.1)))
             } catch {
                 return
             }
@@ -70,11 +80,12 @@ public struct BackgroundPasses: Service {
         var lastDepth = ContinuousClock.now - .seconds(depthInterval)
         var depthEvery = Duration.seconds(depthInterval)
         var failing = false
+        let clock = self.clock
         while !Task.isCancelled {
             do {
-                let passes = try await pool.withConnection { c in try LeadQueue().tick(c, now: Date()) }
+                let passes = try await pool.withConnection { c in try LeadQueue().tick(c, now: clock.now()) }
                 let floor = try await pool.withConnection { c in
-                    let now = Date()
+                    let now = clock.now()
                     return (boosts: try FloorControl().expireBoosts(c, now: now), shiftEnds: try FloorControl().unstarAtShiftEnd(c, now: now))
                 }
                 for team in floor.shiftEnds {
@@ -95,6 +106,7 @@ public struct BackgroundPasses: Service {
                     for (view, n) in depth { metrics.queueDepth(view: view, n) }
                     depthEvery = max(.seconds(depthInterval), (ContinuousClock.now - lastDepth) * 20)
                 }
+                metrics.backgroundPasses.increment()
                 if failing { logger.info("background passes running again") }
                 failing = false
             } catch {
@@ -105,7 +117,7 @@ public struct BackgroundPasses: Service {
             }
             let jitter = Double.random(in: 0.8...1.2)
             do {
-                try await Task.sleep(for: .milliseconds(Int(interval * jitter * 1000)))
+                try await clock.sleep(for: .milliseconds(Int(interval * jitter * 1000)))
             } catch {
                 return
             }

@@ -40,11 +40,13 @@ final class ClaimCoalescer: Sendable {
     private let state = Mutex(State())
     private let pool: PostgresPool
     private let metrics: ServerMetrics
+    private let clock: any FloorClock
     let maxBatch: Int
     let concurrency: Int
 
-    init(pool: PostgresPool, metrics: ServerMetrics, maxBatch: Int, concurrency: Int) {
+    init(pool: PostgresPool, metrics: ServerMetrics, clock: any FloorClock, maxBatch: Int, concurrency: Int) {
         self.pool = pool
+        self.clock = clock
         self.metrics = metrics
         self.maxBatch = max(1, min(maxBatch, LeadQueue.maxClaimBatch))
         self.concurrency = max(1, concurrency)
@@ -108,10 +110,11 @@ final class ClaimCoalescer: Sendable {
         metrics.claimBatchSize.record(Double(batch.count))
         let view = batch[0].view
         let agents = batch.map(\.agent)
+        let clock = self.clock
         let outcomes: [Result<ClaimAttempt, any Error>]
         do {
             outcomes = try await pool.withConnection { c in
-                let now = Date()
+                let now = clock.now()
                 if agents.count == 1 {
                     return [Result { try Self.single(c, agent: agents[0], view: view, now: now) }]
                 }

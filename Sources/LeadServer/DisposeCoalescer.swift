@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 import LeadStore
 import Postgres
 import Synchronization
@@ -21,11 +22,13 @@ final class DisposeCoalescer: Sendable {
 
     private let state = Mutex(State())
     private let pool: PostgresPool
+    private let clock: any FloorClock
     let maxBatch: Int
     let concurrency: Int
 
-    init(pool: PostgresPool, maxBatch: Int, concurrency: Int) {
+    init(pool: PostgresPool, clock: any FloorClock, maxBatch: Int, concurrency: Int) {
         self.pool = pool
+        self.clock = clock
         self.maxBatch = max(1, maxBatch)
         self.concurrency = max(1, concurrency)
     }
@@ -71,10 +74,11 @@ final class DisposeCoalescer: Sendable {
 
     private func run(_ batch: [Pending]) async {
         let requests = batch.map(\.request)
+        let clock = self.clock
         let outcomes: [Result<DispositionResult, any Error>]
         do {
             outcomes = try await pool.withConnection { c in
-                let now = Date()
+                let now = clock.now()
                 if requests.count > 1 {
                     do {
                         return try CallDesk().disposeBatch(c, requests, now: now)

@@ -123,7 +123,7 @@ public final class LeadServer: Service, Sendable {
         await withDiscardingTaskGroup { background in
             background.addTask {
                 try? await BackgroundPasses(pool: context.pool, interval: config.tickInterval, biInterval: config.biRefreshInterval,
-                                            metrics: context.metrics, logger: logger).run()
+                                            metrics: context.metrics, clock: context.clock, logger: logger).run()
             }
             background.addTask {
                 await context.waiters.run(listener: listener, logger: logger) { change in
@@ -232,8 +232,8 @@ final class ServerContext: Sendable {
         self.metrics = metrics
         self.logger = logger
         waiters = ClaimWaiters(metrics: metrics)
-        claims = ClaimCoalescer(pool: pool, metrics: metrics, maxBatch: config.claimBatch, concurrency: config.claimConcurrency)
-        dispositions = DisposeCoalescer(pool: pool, maxBatch: config.disposeBatch, concurrency: max(1, config.poolSize / 2))
+        claims = ClaimCoalescer(pool: pool, metrics: metrics, clock: clock, maxBatch: config.claimBatch, concurrency: config.claimConcurrency)
+        dispositions = DisposeCoalescer(pool: pool, clock: clock, maxBatch: config.disposeBatch, concurrency: max(1, config.poolSize / 2))
         throttle = AuthThrottle(freeFailures: config.authFreeFailures, maxDelay: config.authMaxDelay, clock: clock)
     }
 

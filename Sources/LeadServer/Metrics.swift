@@ -18,6 +18,7 @@ public struct ServerMetrics: Sendable {
     let leasesExpired: Counter
     let callbacksPromoted: Counter
     let backgroundFailures: Counter
+    let backgroundPasses: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -45,6 +46,8 @@ public struct ServerMetrics: Sendable {
             "scheduled_promoted", "total", "Callbacks, retries and follow-ups that came due."))
         backgroundFailures = registry.makeCounter(descriptor: Self.name(
             "background_failures", "total", "Background passes that failed (database down, …)."))
+        backgroundPasses = registry.makeCounter(descriptor: Self.name(
+            "background_passes", "total", "Background passes completed (lease reaper, callbacks, SLA watcher, boosts, shift ends)."))
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -87,7 +87,7 @@ struct Verbs {
     private func dispatch(_ request: Request, session: inout SessionContext) async throws -> VerbOutcome {
         switch request.verb {
         case "AUTH": return VerbOutcome(reply: try await auth(request, session: &session))
-        case "PING": return VerbOutcome(reply: .ok(tag: request.tag, fields: [Field("time", Date())]))
+        case "PING": return VerbOutcome(reply: .ok(tag: request.tag, fields: [Field("time", context.clock.now())]))
         case "QUIT": return VerbOutcome(reply: .ok(tag: request.tag, fields: []), closes: true)
         case "HELP": return VerbOutcome(reply: try help(request))
         case "CLAIM": return VerbOutcome(reply: try await claim(request, session: session))
@@ -121,6 +121,9 @@ struct Verbs {
     }
 
     // MARK: helpers
+
+    /// The server's one source of time (business rules read it, never `Date()`).
+    var clock: any FloorClock { context.clock }
 
     /// Runs blocking libpq work on the pool's threads.
     func db<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {

@@ -30,7 +30,7 @@ extension Verbs {
                 (result, replayed) = try await db { c in
                     let replay = ReplayFlag()
                     let result = try CallDesk().dispose(c, lead: lead, agent: me.id, lease: lease, code: code, note: note, at: at,
-                                                        reason: reason, requestID: idem, now: Date(), replay: replay)
+                                                        reason: reason, requestID: idem, now: clock.now(), replay: replay)
                     return (result, replay.replayed)
                 }
             }
@@ -78,7 +78,7 @@ extension Verbs {
             (result, replayed) = try await db { c in
                 let replay = ReplayFlag()
                 let result = try CallDesk().convert(c, lead: lead, agent: me.id, lease: lease, requestID: idem, request: conversion,
-                                                    price: price, note: note, now: Date(), replay: replay)
+                                                    price: price, note: note, now: clock.now(), replay: replay)
                 return (result, replay.replayed)
             }
         } catch {
@@ -104,7 +104,7 @@ extension Verbs {
         let text = try request.optionalString("text")
         let idem = try request.optionalString("idem")
         let result = try await db { c in
-            try CallDesk().addNote(c, lead: lead, agent: me.id, text: text, requestID: idem, now: Date())
+            try CallDesk().addNote(c, lead: lead, agent: me.id, text: text, requestID: idem, now: clock.now())
         }
         return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("event", Int(result.event))])
     }
@@ -118,7 +118,7 @@ extension Verbs {
         let ask = try request.string("ask")
         let idem = try request.optionalString("idem")
         let escalation = try await db { c in
-            try CallDesk().escalate(c, lead: lead, agent: me.id, to: target, summary: summary, ask: ask, requestID: idem, now: Date())
+            try CallDesk().escalate(c, lead: lead, agent: me.id, to: target, summary: summary, ask: ask, requestID: idem, now: clock.now())
         }
         session.logger.info("escalated", metadata: ["lead": "\(lead)", "to": "\(target.rawValue)", "escalation": "\(escalation.id)"])
         return .ok(tag: request.tag, fields: [
@@ -194,7 +194,7 @@ extension Verbs {
         let limit = try request.optionalInt("events", range: 1...1000) ?? 100
         let admin = session.isAdmin
         let history = try await db { c in
-            let history = try CallDesk().leadHistory(c, lead: lead, now: Date(), events: limit)
+            let history = try CallDesk().leadHistory(c, lead: lead, now: clock.now(), events: limit)
             guard admin || history.teamID == me.teamID else {
                 throw Refusal(.denied, "lead \(lead) belongs to another team")
             }
@@ -210,7 +210,7 @@ extension Verbs {
         let reason = try request.string("reason")
         let idem = try request.optionalString("idem")
         let result = try await db { c in
-            try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, requestID: idem, now: Date())
+            try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, requestID: idem, now: clock.now())
         }
         session.logger.info("order cancelled", metadata: ["order": "\(order)", "lead": "\(result.lead)"])
         return .ok(tag: request.tag, fields: [Field("order", Int(order)), Field("lead", Int(result.lead)), Field("status", result.status)])

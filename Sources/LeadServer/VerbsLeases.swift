@@ -26,6 +26,9 @@ extension Verbs {
             }
         }
         let started = ContinuousClock.now
+        // The wait's deadline is on the server's clock (a test ends it by advancing time).
+        let clock = self.clock
+        let deadline = clock.now().addingTimeInterval(Double(wait))
         guard wait > 0 else {
             return try claimReply(try await attempt(agent: me.id, team: me.teamID, view: view), request: request, wait: 0, session: session)
         }
@@ -47,23 +50,30 @@ extension Verbs {
             throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
         }
         guard session.handle.setClaimWake(registration.continuation) else {
+            // The connection's input ended while the wait was being set up: the client left,
+            // or the server began stopping (then the answer is SHUTTING_DOWN, as for a wait
+            // already under way).
+            if context.isShuttingDown {
+                throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+            }
             return try claimReply(.empty, request: request, wait: wait, session: session)
         }
         waiters.markIdle(registration.id)
 
-        let deadline = started + .seconds(wait)
         let poll = context.config.claimPoll
         let wakes = registration.wakes
         let wake = registration.continuation
         let outcome: ClaimAttempt = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                // The fallback poll (jittered so waiters spread out), then the deadline.
+                // The fallback poll (jittered so waiters spread out), then the deadline, both
+                // slept on the server's clock.
                 while !Task.isCancelled {
-                    let remaining = deadline - ContinuousClock.now
-                    if remaining <= .zero { break }
-                    let next = Duration.milliseconds(Int(max(0.05, poll) * Double.random(in: 0.75...1.25) * 1000))
-                    do { try await Task.sleep(for: min(next, remaining)) } catch { return }
-                    if ContinuousClock.now < deadline { wake.yield(.poll) }
+                    let remaining = deadline.timeIntervalSince(clock.now())
+                    if remaining <= 0 { break }
+                    let next = max(0.05, poll) * Double.random(in: 0.75...1.25)
+                    let nap = Duration.microseconds(Int((min(next, remaining) * 1_000_000).rounded(.up)))
+                    do { try await clock.sleep(for: nap) } catch { return }
+                    if clock.now() < deadline { wake.yield(.poll) }
                 }
                 wake.yield(.deadline)
             }
@@ -123,7 +133,7 @@ extension Verbs {
         let metrics = context.metrics
         return try await db { c in
             let start = ContinuousClock.now
-            let result = try LeadQueue().claim(c, agent: agent, now: Date(), view: view)
+            let result = try LeadQueue().claim(c, agent: agent, now: clock.now(), view: view)
             metrics.claimLatency.record(ContinuousClock.now - start)
             switch result {
             case .claimed(let lead):
@@ -159,7 +169,7 @@ extension Verbs {
         let lead = try id(request, "lead")
         let lease = try id(request, "lease")
         do {
-            let due = try await db { c in try LeadQueue().touch(c, lead: lead, agent: me.id, lease: lease, now: Date()) }
+            let due = try await db { c in try LeadQueue().touch(c, lead: lead, agent: me.id, lease: lease, now: clock.now()) }
             return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("lease", Int(lease)), Field("due", due)])
         } catch {
             throw leaseRefusal(error)
@@ -175,7 +185,7 @@ extension Verbs {
         let idem = try request.optionalString("idem")
         do {
             let released = try await db { c in
-                try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, requestID: idem, now: Date())
+                try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, requestID: idem, now: clock.now())
             }
             session.logger.info("released", metadata: ["lead": "\(lead)", "lease": "\(lease)"])
             return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("state", released.state)])
@@ -188,7 +198,7 @@ extension Verbs {
     /// agent recovers its leases).
     func mine(_ request: Request, session: SessionContext) async throws -> Reply {
         let me = session.agent
-        let cards = try await db { c in try LeadCards().held(c, by: me.id, now: Date()) }
+        let cards = try await db { c in try LeadCards().held(c, by: me.id, now: clock.now()) }
         return .rows(tag: request.tag, rows: cards.map { wireFields($0.heldFields) })
     }
 }

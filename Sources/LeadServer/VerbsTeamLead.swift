@@ -25,7 +25,7 @@ extension Verbs {
         let force = try request.optionalBool("force") ?? false
         let by = overseer(session)
         let floor = self.floor
-        let result = try await db { c in try floor.assign(c, lead: lead, agent: agent, force: force, by: by, now: Date()) }
+        let result = try await db { c in try floor.assign(c, lead: lead, agent: agent, force: force, by: by, now: clock.now()) }
         if result.changed {
             context.metrics.floorAction("assign")
             session.logger.info("assigned", metadata: ["lead": "\(lead)", "to": "\(agent)", "force": "\(force)",
@@ -46,7 +46,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let result = try await db { c in
-            try floor.move(c, from: from, to: to, count: count, view: view, city: city, force: force, by: by, requestID: idem, now: Date())
+            try floor.move(c, from: from, to: to, count: count, view: view, city: city, force: force, by: by, requestID: idem, now: clock.now())
         }
         context.metrics.floorAction("move")
         session.logger.info("moved", metadata: ["from": "\(from)", "to": "\(to)", "moved": "\(result.moved)",
@@ -59,7 +59,7 @@ extension Verbs {
         let agent = try request.string("agent")
         let by = overseer(session)
         let floor = self.floor
-        let result = try await db { c in try floor.setStatus(c, agent: agent, to: status, by: by, now: Date()) }
+        let result = try await db { c in try floor.setStatus(c, agent: agent, to: status, by: by, now: clock.now()) }
         context.metrics.floorAction(request.verb.lowercased())
         session.logger.info("agent status", metadata: ["agent": "\(agent)", "status": "\(status.rawValue)",
                                                        "returned": "\(result.returned ?? 0)"])
@@ -78,7 +78,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let wanted = changes
-        let settings = try await db { c in try floor.setAgent(c, agent: agent, changes: wanted, by: by, now: Date()) }
+        let settings = try await db { c in try floor.setAgent(c, agent: agent, changes: wanted, by: by, now: clock.now()) }
         context.metrics.floorAction("agent_set")
         session.logger.info("agent settings", metadata: ["agent": "\(agent)"])
         return .ok(tag: request.tag, fields: wireFields(settings.fields))
@@ -97,7 +97,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let chosen = filter
-        let count = try await db { c in try floor.star(c, starred, filter: chosen, by: by, now: Date()) }
+        let count = try await db { c in try floor.star(c, starred, filter: chosen, by: by, now: clock.now()) }
         context.metrics.floorAction(starred ? "star" : "unstar")
         session.logger.info(starred ? "starred" : "unstarred", metadata: ["count": "\(count)"])
         return .ok(tag: request.tag, fields: [Field("count", count)])
@@ -112,7 +112,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let result = try await db { c in
-            try floor.signal(c, lead: lead, kind: kind, note: note, by: by, requestID: idem, now: Date())
+            try floor.signal(c, lead: lead, kind: kind, note: note, by: by, requestID: idem, now: clock.now())
         }
         context.metrics.floorAction("signal")
         session.logger.info("signal", metadata: ["lead": "\(lead)", "kind": "\(kind.rawValue)",
@@ -125,7 +125,7 @@ extension Verbs {
         let team = try request.optionalString("team")
         let by = overseer(session)
         let floor = self.floor
-        let rows = try await db { c in try floor.queues(c, team: team, by: by, now: Date()) }
+        let rows = try await db { c in try floor.queues(c, team: team, by: by, now: clock.now()) }
         return .rows(tag: request.tag, rows: rows.map { wireFields($0.fields) })
     }
 
@@ -134,7 +134,7 @@ extension Verbs {
         let team = try request.optionalString("team")
         let by = overseer(session)
         let floor = self.floor
-        let rows = try await db { c in try floor.agents(c, team: team, by: by, now: Date()) }
+        let rows = try await db { c in try floor.agents(c, team: team, by: by, now: clock.now()) }
         return .rows(tag: request.tag, rows: rows.map { wireFields($0.fields) })
     }
 
@@ -167,7 +167,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let wanted = changes
-        let settings = try await db { c in try floor.setTeam(c, team: team, changes: wanted, by: by, now: Date()) }
+        let settings = try await db { c in try floor.setTeam(c, team: team, changes: wanted, by: by, now: clock.now()) }
         if wanted != TeamChanges() {
             context.metrics.floorAction("team_set")
             session.logger.info("team settings", metadata: ["team": "\(settings.team)"])

@@ -310,7 +310,7 @@ public struct CallDesk: Sendable {
     /// day of `now`, and `holder` shows only while its lease is live at `now`; `events`
     /// limits the history to the most recent N (nil = all; the protocol's default is 100).
     /// - Throws: NOT_FOUND.
-    public func leadHistory(_ c: PostgresConnection, lead: Int64, now: Date = Date(), events: Int? = nil) throws -> LeadHistory {
+    public func leadHistory(_ c: PostgresConnection, lead: Int64, now: Date, events: Int? = nil) throws -> LeadHistory {
         guard let row = try c.query(SQLFiles.query("lead_show"), [lead, now], prepared: true).first else {
             throw Refusal(.notFound, "no lead \(lead)")
         }

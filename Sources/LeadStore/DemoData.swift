@@ -140,7 +140,7 @@ public struct DemoData: Sendable {
 
     /// Loads the catalogue, teams, agents and leads. Idempotent for the reference data;
     /// agents that already exist keep their tokens (and are not printed again).
-    public func load(into c: PostgresConnection, now: Date = Date()) throws -> Report {
+    public func load(into c: PostgresConnection, now: Date) throws -> Report {
         let started = Date()
         var rng = SplitMix(seed: seed)
         var report = Report()
@@ -311,7 +311,7 @@ public struct DemoData: Sendable {
     /// Writes the demo leads as a CSV file for `leadline import` (header = LEAD ADD names).
     /// Returns the number of rows written.
     @discardableResult
-    public func writeCSV(to path: String, now: Date = Date()) throws -> Int {
+    public func writeCSV(to path: String, now: Date) throws -> Int {
         // Opened in place (created or truncated), never written atomically: Foundation's
         // createFile renames a temporary file over the path, which turns a device such as
         // /dev/null into a regular file when run as root.

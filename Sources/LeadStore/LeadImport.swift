@@ -65,7 +65,7 @@ public struct LeadImport: Sendable {
                           conditions, price, source, campaign, created_at) FROM STDIN
         """
 
-    public func run(path: String, into c: PostgresConnection, now: Date = Date(),
+    public func run(path: String, into c: PostgresConnection, now: Date,
                     progress: (Summary) -> Void = { _ in }) throws -> Summary {
         let started = Date()
         var reader = try CSVReader(path: path)

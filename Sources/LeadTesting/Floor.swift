@@ -1,18 +1,40 @@
 import Foundation
+import LeadCore
 import LeadStore
 import Postgres
 
 /// A small sales floor built with plain SQL for tests: teams, agents, catalogue, leads.
 ///
 /// Every helper takes explicit values (times included) so a test states its own world.
+/// The floor's time is its `clock`, a `ManualClock` that starts at a fixed instant
+/// (`Floor.start`) unless a test names another: tests create leads relative to
+/// `floor.now` and hand the same clock to the server, so nothing depends on the hour the
+/// tests run at.
 public struct Floor: Sendable {
     public let conninfo: String
+    /// The floor's time, shared with the server under test.
+    public let clock: ManualClock
 
-    public init(conninfo: String) { self.conninfo = conninfo }
+    /// Where test floors start: Monday 2026-06-15 10:00 in Asia/Kolkata (04:30 UTC). Mid
+    /// morning in the test teams' time zone: the local day has hours left on both sides, so
+    /// a lead created "minutes ago" is within its same-day SLA, and inside the default
+    /// calling window (09:00–21:00).
+    public static let start = Date(timeIntervalSince1970: 1_781_497_800)
 
-    /// A fresh migrated database with the catalogue rows tests use.
-    public static func make() async throws -> Floor {
-        let floor = Floor(conninfo: try await TestCluster.shared.database())
+    public init(conninfo: String, clock: ManualClock = ManualClock(Floor.start)) {
+        self.conninfo = conninfo
+        self.clock = clock
+    }
+
+    /// The floor's current time.
+    public var now: Date { clock.now() }
+
+    /// `seconds` before the floor's current time.
+    public func ago(_ seconds: TimeInterval) -> Date { now.addingTimeInterval(-seconds) }
+
+    /// A fresh migrated database with the catalogue rows tests use, its clock at `start`.
+    public static func make(at start: Date = Floor.start) async throws -> Floor {
+        let floor = Floor(conninfo: try await TestCluster.shared.database(), clock: ManualClock(start))
         let c = try floor.connect()
         defer { c.close() }
         try c.query("""

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadCore
 import LeadStore
 import Postgres
 
@@ -54,7 +55,7 @@ struct SeedCommand: AsyncParsableCommand {
         let report = try await database.withDatabase(logger: logger) { conninfo in
             let c = try PostgresConnection(conninfo: conninfo)
             defer { c.close() }
-            let seedNow = Date()
+            let seedNow = SystemClock().now()
             if let csvPath {
                 let reference = try DemoData(leads: 0, days: d, seed: s).load(into: c, now: seedNow)
                 let started = Date()

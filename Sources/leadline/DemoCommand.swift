@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadCore
 import LeadServer
 import LeadStore
 import Logging
@@ -54,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         defer { c.close() }
         let existing = try c.query("SELECT count(*) AS n FROM agents").first?.int("n") ?? 0
         if existing == 0 {
-            let report = try DemoData(leads: leads).load(into: c)
+            let report = try DemoData(leads: leads).load(into: c, now: SystemClock().now())
             print("seeded \(report.leads) leads (\(report.callbacks) callbacks) in \(String(format: "%.1f", report.seconds)) s")
             return report.agents.map { DemoAgent(name: $0.name, team: $0.team, role: $0.role, token: $0.token) }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadCore
 import LeadStore
 import Postgres
 
@@ -42,7 +43,7 @@ struct ImportCommand: AsyncParsableCommand {
                 defer { c.close() }
                 let started = Date()
                 do {
-                    return try LeadImport(batchSize: size, connections: sessions).run(path: path, into: c) { s in
+                    return try LeadImport(batchSize: size, connections: sessions).run(path: path, into: c, now: SystemClock().now()) { s in
                         guard !silent else { return }
                         let elapsed = Date().timeIntervalSince(started)
                         FileHandle.standardError.write(Data(String(

@@ -81,7 +81,7 @@ struct TeamSetCommand: AsyncParsableCommand {
         let (team, wanted) = (name, changes)
         let settings = try await database.withConnection(logger: commandLogger("leadline.team")) { c in
             do {
-                return try FloorControl().setTeam(c, team: team, changes: wanted, by: .commandLine, now: Date())
+                return try FloorControl().setTeam(c, team: team, changes: wanted, by: .commandLine, now: SystemClock().now())
             } catch let refusal as Refusal {
                 throw CommandFailure(refusal.message)
             }

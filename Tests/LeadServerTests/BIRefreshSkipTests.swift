@@ -14,7 +14,7 @@ import Testing
         defer { holder.close() }
         try holder.query("BEGIN")
         _ = try holder.query("SELECT 1 FROM bi_refresh_state FOR UPDATE")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.biRefreshInterval = 0.1 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.biRefreshInterval = 60 }
         let counted = try await eventually {
             try await scrape(server).contains { $0.hasPrefix(#"leadline_bi_refresh_skipped_total{reason="busy"}"#) }
         }
@@ -25,8 +25,10 @@ import Testing
         #expect(recorded)
         #expect(try floor.query("SELECT last_skip_reason FROM bi.freshness").first?["last_skip_reason"] == "busy")
         try holder.query("ROLLBACK")
-        // Once the lock is free the refresh runs again.
-        #expect(try await eventually { try floor.query("SELECT refreshed_at FROM bi.freshness").first?["refreshed_at"] != nil })
+        // Once the lock is free the refresh runs again, at its next interval of the server clock.
+        #expect(try await server.advance(by: .seconds(30), upTo: .seconds(600)) {
+            try floor.query("SELECT refreshed_at FROM bi.freshness").first?["refreshed_at"] != nil
+        })
         try await server.stop()
     }
 }

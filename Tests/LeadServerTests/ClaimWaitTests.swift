@@ -13,11 +13,11 @@ struct ClaimWaitTests {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
         try floor.agent("ravi", team: "north")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         let waiter = try await server.login("asha")
         let adder = try await server.login("ravi")
         try await waiter.send("#w CLAIM wait=20")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         let start = ContinuousClock.now
         let added = try await adder.call(Self.addLead)
         let leadID = try #require(value(added.first, "lead"))
@@ -40,14 +40,14 @@ struct ClaimWaitTests {
         let floor = try await makeFloor()
         for name in ["a1", "a2", "a3"] { try floor.agent(name, team: "north") }
         try floor.agent("adder", team: "north")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         var waiters: [ProtocolClient] = []
         for name in ["a1", "a2", "a3"] {
             let c = try await server.login(name)
             try await c.send("CLAIM wait=15")
             waiters.append(c)
         }
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(3)
         let adder = try await server.login("adder")
         for n in 0..<2 {
             let phone = "98765432\(10 + n)"
@@ -70,15 +70,20 @@ struct ClaimWaitTests {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
         try floor.agent("ravi", team: "north")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 0.2 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 0.2 }
         let waiter = try await server.login("asha")
         try await waiter.send("CLAIM wait=30")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         await waiter.close()
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await eventually { try server.claimWaiters() == 0 }, "the wait ended with its connection")
         let adder = try await server.login("ravi")
         let lead = try #require(value(try await adder.call(Self.addLead).first, "lead"))
-        try await Task.sleep(for: .seconds(1))
+        // Give a wrongly surviving waiter its chances: the NOTIFY, and fallback polls
+        // (0.2 s of floor time each). Proving an absence takes a little real time.
+        for _ in 0..<5 {
+            server.clock.advance(by: .milliseconds(250))
+            try await Task.sleep(for: .milliseconds(200))
+        }
         let holder = try floor.query("SELECT holder_agent_id FROM leads WHERE id = $1::bigint", [Int64(lead)!]).first?["holder_agent_id"]
         #expect(holder == nil, "nobody claimed lead \(lead)")
         try await server.stop()
@@ -89,9 +94,11 @@ struct ClaimWaitTests {
     @Test func secondWaitingClaimIsBusy() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let c = try await server.login("asha")
         try await c.sendRaw(Array("#1 CLAIM wait=1\n#2 CLAIM wait=5\n#3 PING\n".utf8))
+        try await server.waitForClaimWaiters(1)
+        server.clock.advance(by: .seconds(1))  // the first CLAIM's wait is over
         let first = try await c.line()
         let second = try await c.line()
         let third = try await c.line()
@@ -106,11 +113,11 @@ struct ClaimWaitTests {
     @Test func gracefulShutdownWakesWaiters() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let waiter = try await server.login("asha")
         let idle = try await server.connect()
         try await waiter.send("#w CLAIM wait=60")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         let started = ContinuousClock.now
         try await server.stop()
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -128,8 +135,8 @@ struct ClaimWaitTests {
     @Test func sixtyFourConcurrentClaimers() async throws {
         let floor = try await makeFloor()
         for i in 0..<64 { try floor.agent("agent\(i)", team: "north", capacity: 3) }
-        try floor.leads(team: "north", count: 150, createdAt: Date().addingTimeInterval(-3600))
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.poolSize = 8 }
+        try floor.leads(team: "north", count: 150, createdAt: floor.now.addingTimeInterval(-3600))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.poolSize = 8 }
         let claims = try await withThrowingTaskGroup(of: [String].self) { group in
             for i in 0..<64 {
                 group.addTask {

@@ -10,7 +10,7 @@ struct ErrorCodeTests {
     /// sockets, and checks that nothing in `ErrorCode` was missed.
     @Test func everyErrorCode() async throws {
         let floor = try await makeFloor()
-        let utcHour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).hour!
+        let utcHour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: floor.now).hour!
         try floor.team("inwin", timeZone: Self.zone(localHour: 12, utcHour: utcHour))
         try floor.team("outwin", timeZone: Self.zone(localHour: 3, utcHour: utcHour))
         try floor.agent("asha", team: "north", role: "senior")
@@ -18,10 +18,10 @@ struct ErrorCodeTests {
         try floor.agent("pausa", team: "north", status: "paused")
         try floor.agent("maya", team: "inwin", role: "senior")
         try floor.agent("omar", team: "outwin", role: "senior")
-        let l1 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-300))
-        let l2 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-200))
-        try floor.lead(team: "inwin", createdAt: Date().addingTimeInterval(-100))
-        try floor.lead(team: "outwin", createdAt: Date().addingTimeInterval(-100))
+        let l1 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-300))
+        let l2 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-200))
+        try floor.lead(team: "inwin", createdAt: floor.now.addingTimeInterval(-100))
+        try floor.lead(team: "outwin", createdAt: floor.now.addingTimeInterval(-100))
 
         var seen = Set<String>()
         func expect(_ reply: [String], _ wanted: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -30,7 +30,7 @@ struct ErrorCodeTests {
             if let got { seen.insert(got) }
         }
 
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.maxLineLength = 1024 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.maxLineLength = 1024 }
         let asha = try await server.connect()
         expect(try await asha.call(#"#x NOTE text="oops"#), "BAD_FORMAT")
         expect(try await asha.call("CLAIM colour=red"), "BAD_ARG")
@@ -57,8 +57,8 @@ struct ErrorCodeTests {
         expect(try await asha.call("DISPOSE \(held) code=not_interested"), "NOTE_REQUIRED")
         expect(try await asha.call("DISPOSE \(held) code=not_interested note=\"price too low for her\""), "REASON_REQUIRED")
         expect(try await asha.call("DISPOSE \(held) code=callback note=\"call later\""), "CALLBACK_TIME_REQUIRED")
-        expect(try await asha.call("DISPOSE \(held) code=callback note=\"call later\" at=\(wireTime(-3600))"), "CALLBACK_IN_PAST")
-        expect(try await asha.call("DISPOSE \(held) code=callback note=\"call later\" at=\(wireTime(30 * 86_400))"), "CALLBACK_TOO_FAR")
+        expect(try await asha.call("DISPOSE \(held) code=callback note=\"call later\" at=\(wireTime(-3600, after: floor.now))"), "CALLBACK_IN_PAST")
+        expect(try await asha.call("DISPOSE \(held) code=callback note=\"call later\" at=\(wireTime(30 * 86_400, after: floor.now))"), "CALLBACK_TOO_FAR")
 
         expect(try await asha.call("CONVERT \(held)"), "IDEM_REQUIRED")
         var order = "CONVERT \(held) idem=c1"
@@ -77,9 +77,9 @@ struct ErrorCodeTests {
         expect(try await asha.call(order + " pincode=560001"), "LANDMARK_REQUIRED")
         order += #" landmark="opposite the metro""#
         expect(try await asha.call(order + " pincode=560001"), "SLOT_REQUIRED")
-        expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(-3600))"), "SLOT_IN_PAST")
-        expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(30 * 86_400))"), "SLOT_TOO_FAR")
-        order += " slot=\(wireTime(86_400))"
+        expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(-3600, after: floor.now))"), "SLOT_IN_PAST")
+        expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(30 * 86_400, after: floor.now))"), "SLOT_TOO_FAR")
+        order += " slot=\(wireTime(86_400, after: floor.now))"
         expect(try await asha.call(order + " pincode=560001"), "PAYMENT_REQUIRED")
         order += " payment=upi payment_ref=meena@okaxis"
         expect(try await asha.call(order + " pincode=110001"), "NOT_SERVICEABLE")
@@ -98,11 +98,11 @@ struct ErrorCodeTests {
         let mayaLead = try await maya.call("CLAIM")
         let mayaID = try #require(value(mayaLead.first, "lead"))
         _ = try floor.query("""
-            UPDATE leads l SET attempts = 3, attempts_today = 3, attempts_day = (now() AT TIME ZONE t.time_zone)::date,
-                   first_attempt_at = now() - interval '5 hours', last_attempt_at = now() - interval '3 hours',
-                   unanswered_since = now() - interval '5 hours'
+            UPDATE leads l SET attempts = 3, attempts_today = 3, attempts_day = ($2::timestamptz AT TIME ZONE t.time_zone)::date,
+                   first_attempt_at = $2::timestamptz - interval '5 hours', last_attempt_at = $2::timestamptz - interval '3 hours',
+                   unanswered_since = $2::timestamptz - interval '5 hours'
             FROM teams t WHERE t.id = l.team_id AND l.id = $1::bigint
-            """, [Int64(mayaID)!])
+            """, [Int64(mayaID)!, floor.now])
         expect(try await maya.call("DISPOSE lead=\(mayaID) lease=\(value(mayaLead.first, "lease")!) code=not_reachable note=\"rang out, no answer\""),
                "ATTEMPT_LIMIT")
         let omar = try await server.login("omar")
@@ -125,7 +125,7 @@ struct ErrorCodeTests {
         // A team lead assigning a Bengaluru lead to a Pune-only agent.
         try floor.agent("tl", team: "north", role: "team_lead")
         try floor.agent("punekar", team: "north", cities: ["Pune"])
-        let l3 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-50))
+        let l3 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-50))
         let tl = try await server.login("tl")
         expect(try await tl.call("ASSIGN lead=\(l3) agent=punekar"), "NOT_SKILLED")
 
@@ -137,7 +137,7 @@ struct ErrorCodeTests {
         #expect(untouched?["customer_name"] == "Test Customer" && untouched?["city"] == "Bengaluru")
 
         try await ravi.send("#w CLAIM wait=30 view=callback")
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.waitForClaimWaiters(1)
         try await server.stop()
         expect([try await ravi.line() ?? ""], "SHUTTING_DOWN")
 

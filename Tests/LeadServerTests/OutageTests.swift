@@ -26,9 +26,9 @@ struct OutageTests {
             migrate.close()
             try floor.team("north")
             try floor.agent("asha", team: "north", role: "senior", capacity: 5)
-            try floor.leads(team: "north", count: 5, createdAt: Date().addingTimeInterval(-60))
+            try floor.leads(team: "north", count: 5, createdAt: floor.now.addingTimeInterval(-60))
 
-            let server = try await TestServer.start(conninfo: floor.conninfo) { $0.poolTimeout = 2 }
+            let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.poolTimeout = 2 }
             let c = try await server.login("asha")
             let before = try await c.call("CLAIM")
             #expect(value(before.first, "lead") != nil, "\(before)")

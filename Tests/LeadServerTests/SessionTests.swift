@@ -12,9 +12,9 @@ struct SessionTests {
     @Test func fullAgentSession() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: Date().addingTimeInterval(-120))
-        let plain = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: floor.now.addingTimeInterval(-120))
+        let plain = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
 
         let c = try await server.connect()
         let auth = try await c.call("AUTH agent=asha token=secret")
@@ -32,7 +32,7 @@ struct SessionTests {
         let touch = try await c.call("#2 TOUCH lead=\(highEnd) lease=\(lease)")
         #expect(touch.first?.hasPrefix("OK #2 lead=\(highEnd) lease=\(lease) due=") == true, "\(touch)")
 
-        let callbackAt = wireTime(3600)
+        let callbackAt = wireTime(3600, after: floor.now)
         let dispose = try await c.call(#"#3 DISPOSE lead=\#(highEnd) lease=\#(lease) code=callback at=\#(callbackAt) note="busy, call at 7 PM""#)
         #expect(dispose == ["OK #3 lead=\(highEnd) code=callback state=callback next_at=\(callbackAt)"])
 
@@ -45,7 +45,7 @@ struct SessionTests {
         #expect(value(second.first, "view") == "not_called")
         let lease2 = try #require(value(second.first, "lease"))
 
-        let slot = wireTime(86_400)
+        let slot = wireTime(86_400, after: floor.now)
         let order = #"CONVERT lead=\#(plain) lease=\#(lease2) idem=conv-\#(plain) consent=yes price_confirmed=yes category=phone brand=Samsung model="Galaxy A54" variant=128GB conditions=screen:ok,body:ok pincode=560001 address="14 CMH Road, Indiranagar" slot=\#(slot) payment=upi payment_ref=meena@okaxis"#
         let missing = try await c.call("#6 " + order)
         #expect(code(missing.first) == "LANDMARK_REQUIRED", "\(missing)")
@@ -83,8 +83,8 @@ struct SessionTests {
         try floor.agent("asha", team: "north", role: "senior")
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("boss", team: "south", role: "admin")
-        let lead = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let lead = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let asha = try await server.login("asha")
         let claim = try await asha.call("CLAIM")
         let lease = try #require(value(claim.first, "lease"))
@@ -124,7 +124,7 @@ struct SessionTests {
         // An order to cancel: convert the High-End lead just added.
         let second = try await asha.call("CLAIM")
         let secondLead = try #require(value(second.first, "lead"))
-        let convert = #"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200)) payment=bank payment_ref=123456789012"#
+        let convert = #"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200, after: floor.now)) payment=bank payment_ref=123456789012"#
         let order = try await asha.call(convert)
         let orderID = try #require(value(order.first, "order"), "\(order)")
         let retried = try await asha.call(convert)  // the same line, byte for byte
@@ -148,8 +148,8 @@ struct SessionTests {
         try floor.agent("ravi", team: "north")
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("meera", team: "south")
-        let southLead = try floor.lead(team: "south", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let southLead = try floor.lead(team: "south", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
 
         let c = try await server.connect()
         #expect(value(try await c.call("PING").first, "time") != nil)
@@ -182,8 +182,8 @@ struct SessionTests {
     @Test func pipelinedRequestsWithTags() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        try floor.leads(team: "north", count: 3, createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        try floor.leads(team: "north", count: 3, createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let c = try await server.connect()
         try await c.sendRaw(Array("""
             #a AUTH agent=asha token=secret
@@ -214,7 +214,7 @@ struct SessionTests {
     @Test func garbageAndRandomBytes() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let c = try await server.connect()
         #expect(code(try await c.call("#t7 NOTE text=\"oops").first) == "BAD_FORMAT")
         #expect(try await c.call("#t7 NOTE text=\"oops").first?.hasPrefix("ERR #t7 BAD_FORMAT") == true)
@@ -255,7 +255,7 @@ struct SessionTests {
     /// server stays up and does not buffer the line.
     @Test func tenMegabyteLine() async throws {
         let floor = try await makeFloor()
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let c = try await server.connect()
         try await c.send("#p PING")
         var huge = Array("NOTE lead=1 text=".utf8)
@@ -275,7 +275,7 @@ struct SessionTests {
     /// Past max_connections a new connection gets TOO_MANY_CONNECTIONS instead of HELLO.
     @Test func tooManyConnections() async throws {
         let floor = try await makeFloor()
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.maxConnections = 2 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.maxConnections = 2 }
         let a = try await server.connect()
         let b = try await server.connect()
         let c = try await ProtocolClient.connect(port: server.port)
@@ -296,14 +296,25 @@ struct SessionTests {
     @Test func idleTimeout() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.idleTimeout = 1 }
-        let started = ContinuousClock.now  // before the idle connection opens: its clock starts then
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) {
+            $0.idleTimeout = 60
+            $0.authTimeout = 0  // this test is about idleness alone
+        }
         let idle = try await server.connect()
         let waiting = try await server.login("asha")
-        try await waiting.send("CLAIM wait=3")
-        #expect(try await idle.line(timeout: .seconds(5)) == nil, "closed when idle")
-        #expect(ContinuousClock.now - started >= .milliseconds(900))
-        let reply = try await waiting.line(timeout: .seconds(6))
+        try await waiting.send("CLAIM wait=300")
+        try await server.waitForClaimWaiters(1)
+        /// Whether the server closed `client` (nil line) rather than staying silent.
+        func closed(_ client: ProtocolClient) async -> Bool {
+            do { return try await client.line(timeout: .milliseconds(50)) == nil } catch { return false }
+        }
+        // The sweeper's time is the server clock's: 59 s in, nothing is closed.
+        _ = try await server.advance(by: .seconds(5), upTo: .seconds(55)) { false }
+        #expect(await closed(idle) == false, "closed before idle_timeout")
+        #expect(try await server.advance(by: .seconds(5), upTo: .seconds(30)) { await closed(idle) }, "closed when idle")
+        // The waiting CLAIM outlived the idle connection; its own wait ends at 300 s.
+        server.clock.advance(by: .seconds(300))
+        let reply = try await waiting.line(timeout: .seconds(10))
         #expect(code(reply) == "EMPTY", "a waiting CLAIM is not idle: \(reply ?? "closed")")
         #expect(value(try await waiting.call("PING").first, "time") != nil)
         try await server.stop()
@@ -313,7 +324,7 @@ struct SessionTests {
     /// before reading gets every reply, in order (the server stops reading meanwhile).
     @Test func boundedPipelining() async throws {
         let floor = try await makeFloor()
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.pipelineDepth = 2 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.pipelineDepth = 2 }
         let c = try await server.connect()
         var burst = ""
         for i in 0..<2000 { burst += "#p\(i) PING\n" }
@@ -331,7 +342,7 @@ struct SessionTests {
     @Test func everyEndingFreesTheConnection() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.maxConnections = 5 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.maxConnections = 5 }
         for _ in 0..<3 {
             let quitting = try await server.connect()
             #expect(try await quitting.call("QUIT").first?.hasPrefix("OK") == true)
@@ -372,21 +383,28 @@ struct SessionTests {
     @Test func authFailuresSlowDown() async throws {
         let floor = try await makeFloor()
         try floor.agent("ravi", team: "north")
-        let server = try await ClockedServer.start(conninfo: floor.conninfo) {
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) {
             $0.authFreeFailures = 2
             $0.authMaxDelay = 1
         }
         let c = try await server.connect()
-        /// Sends AUTH and moves the clock in 100 ms steps until the reply comes.
+        // At rest every background loop sleeps on the clock; an AUTH that is being
+        // delayed is one more sleeper.
+        try await Task.sleep(for: .milliseconds(200))
+        let resting = server.clock.sleeperCount
+        /// Sends AUTH and, while it sleeps on the clock, moves the clock in 100 ms steps
+        /// until the reply comes; returns the reply and how far the clock had to move.
         func auth(_ token: String) async throws -> (reply: String?, waited: Duration) {
             try await c.send("AUTH agent=ravi token=\(token)")
             var moved = Duration.zero
             while moved < .seconds(5) {
                 do {
-                    return (try await c.line(timeout: .milliseconds(60)), moved)
+                    return (try await c.line(timeout: .milliseconds(50)), moved)
                 } catch ProtocolClient.Failure.timedOut {
-                    server.clock.advance(by: .milliseconds(100))
-                    moved += .milliseconds(100)
+                    if server.clock.sleeperCount > resting {
+                        server.clock.advance(by: .milliseconds(100))
+                        moved += .milliseconds(100)
+                    }
                 }
             }
             return (nil, moved)
@@ -412,8 +430,8 @@ struct SessionTests {
     @Test func disconnectKeepsLeases() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        let lead = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let lead = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let first = try await server.login("asha")
         let claim = try await first.call("CLAIM")
         let lease = try #require(value(claim.first, "lease"))
@@ -432,8 +450,8 @@ struct SessionTests {
     @Test func metricsEndpoint() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let c = try await server.login("asha")
         _ = try await c.call("CLAIM")
         _ = try await c.call("NOPE")

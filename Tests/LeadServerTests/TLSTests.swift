@@ -14,8 +14,8 @@ import Testing
     @Test func aSessionOverTLS() async throws {
         let floor = try await makeFloor()
         try floor.agent("asha", team: "north", role: "senior")
-        try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo) {
+        try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) {
             $0.tlsCert = Self.cert
             $0.tlsKey = Self.key
         }

@@ -32,11 +32,11 @@ struct TeamLeadTests {
         try floor.agent("vik", team: "north")
         try floor.agent("ravi", team: "north", cities: ["Pune"])
         try floor.agent("gone", team: "north", status: "draining")
-        let head = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-600))
-        let second = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-500))
-        let bengaluru = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-400))
-        let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: Date().addingTimeInterval(-300))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let head = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-600))
+        let second = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-500))
+        let bengaluru = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-400))
+        let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: floor.now.addingTimeInterval(-300))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
 
         // The pool head goes to vik's personal queue: asha (senior, pool) gets the High End
@@ -57,7 +57,7 @@ struct TeamLeadTests {
         let notSkilled = try await lead1.call("ASSIGN lead=\(bengaluru) agent=ravi")
         #expect(code(notSkilled.first) == "NOT_SKILLED", "\(notSkilled)")
         #expect(notSkilled.first?.contains("city Bengaluru") == true)
-        let highEnd2 = try floor.lead(team: "north", highEnd: true, createdAt: Date().addingTimeInterval(-60))
+        let highEnd2 = try floor.lead(team: "north", highEnd: true, createdAt: floor.now.addingTimeInterval(-60))
         #expect(code(try await lead1.call("ASSIGN lead=\(highEnd2) agent=vik").first) == "NOT_SKILLED")
         // force=1 assigns anyway, and says so in the history and the audit.
         #expect(try await lead1.call("ASSIGN lead=\(bengaluru) agent=ravi force=1") == ["OK lead=\(bengaluru) agent=ravi"])
@@ -92,9 +92,9 @@ struct TeamLeadTests {
         try floor.agent("ravi", team: "north", cities: ["Pune"])
         try floor.agent("gone", team: "north", status: "draining")
         var leads: [Int64] = []
-        for n in 0..<4 { leads.append(try floor.lead(team: "north", createdAt: Date().addingTimeInterval(Double(-900 + n * 10)))) }
-        let pune = try floor.lead(team: "north", city: "Pune", pincode: "411001", createdAt: Date().addingTimeInterval(-100))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        for n in 0..<4 { leads.append(try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(Double(-900 + n * 10)))) }
+        let pune = try floor.lead(team: "north", city: "Pune", pincode: "411001", createdAt: floor.now.addingTimeInterval(-100))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
 
         #expect(code(try await lead1.call("MOVE from=pool to=asha").first) == "BAD_ARG", "count is required from the pool")
@@ -163,12 +163,12 @@ struct TeamLeadTests {
         try floor.agent("asha", team: "north", role: "senior", capacity: 2)
         try floor.agent("vik", team: "north", capacity: 5)
         try floor.agent("off", team: "north", status: "disabled")
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         let lead1 = try await server.login("lead1")
         let asha = try await server.login("asha")
 
         try await asha.send("#w CLAIM wait=20")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         let started = ContinuousClock.now
         #expect(try await lead1.call("PAUSE agent=asha") == ["OK agent=asha status=paused"])
         let ended = try await asha.line(timeout: .seconds(5))
@@ -176,9 +176,9 @@ struct TeamLeadTests {
         #expect(ContinuousClock.now - started < .seconds(2), "woken by NOTIFY, not the 30 s poll")
         #expect(try await lead1.call("PAUSE agent=asha") == ["OK agent=asha status=paused"], "pausing a paused agent succeeds")
         #expect(code(try await asha.call("CLAIM").first) == "AGENT_NOT_ACTIVE")
-        let l1 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-300))
-        let l2 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-200))
-        let l3 = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-100))
+        let l1 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-300))
+        let l2 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-200))
+        let l3 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-100))
         for lead in [l1, l2, l3] { #expect(try await lead1.call("ASSIGN lead=\(lead) agent=asha").first?.hasPrefix("OK") == true) }
         #expect(try await lead1.call("RESUME agent=asha") == ["OK agent=asha status=active"])
         let held = try await asha.call("CLAIM")
@@ -193,10 +193,12 @@ struct TeamLeadTests {
         let vik = try await server.login("vik")
         #expect(value(try await vik.call("CLAIM").first, "lead") == String(l2), "the returned leads are the pool's")
         // She finishes her call: a callback she schedules is not reserved for her (draining).
-        let at = Wire.formatTime(Date().addingTimeInterval(2))
+        let at = Wire.formatTime(floor.now.addingTimeInterval(2))
         let disposed = try await asha.call("DISPOSE lead=\(l1) lease=\(lease) code=callback at=\(at) note=\"call back in a moment\"")
         #expect(value(disposed.first, "state") == "callback", "\(disposed)")
-        #expect(try await eventually(timeout: .seconds(8)) {
+        #expect(try floor.query("SELECT tier FROM leads WHERE id = $1::bigint", [l1]).first?.int("tier") == nil, "not due yet")
+        try await server.advance(by: .seconds(3))  // the callback's time comes
+        #expect(try await eventually {
             try floor.query("SELECT tier FROM leads WHERE id = $1::bigint", [l1]).first?.int("tier") != nil
         })
         let card = try await lead1.call("LEAD SHOW lead=\(l1)")
@@ -220,11 +222,11 @@ struct TeamLeadTests {
         let floor = try await makeFloor()
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("asha", team: "north")
-        let a = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 60 }
-        let b = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 60 }
+        let a = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 60 }
+        let b = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 60 }
         let asha = try await a.login("asha")
         try await asha.send("CLAIM wait=30")
-        try await Task.sleep(for: .milliseconds(300))
+        try await a.waitForClaimWaiters(1)
         let lead1 = try await b.login("lead1")
         let started = ContinuousClock.now
         #expect(try await lead1.call("DRAIN agent=asha") == ["OK agent=asha status=draining returned=0"])
@@ -241,8 +243,8 @@ struct TeamLeadTests {
         let floor = try await makeFloor()
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("asha", team: "north", role: "senior")
-        let lead = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let lead = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
         #expect(code(try await lead1.call("TEAM SET lease_minutes=0").first) == "BAD_ARG")
         #expect(code(try await lead1.call("TEAM SET attempts_per_day=x").first) == "BAD_ARG")
@@ -252,7 +254,7 @@ struct TeamLeadTests {
         #expect(value(set.first, "lease_minutes") == "30" && value(set.first, "attempts_per_day") == "1"
                 && value(set.first, "call_window") == "00:00-23:59" && value(set.first, "callback_grace_minutes") == "5", "\(set)")
         let asha = try await server.login("asha")
-        let started = Date()
+        let started = floor.now
         let claim = try await asha.call("CLAIM")
         let due = try #require(value(claim.first, "due").flatMap(Wire.parseTime), "\(claim)")
         #expect(abs(due.timeIntervalSince(started) - 1800) < 30, "a 30-minute lease: \(claim)")
@@ -261,7 +263,7 @@ struct TeamLeadTests {
         #expect(value(disposed.first, "state") == "retry", "\(disposed)")
         // No spacing, but one attempt a day: the retry waits for the next local day.
         let retryAt = try #require(value(disposed.first, "next_at").flatMap(Wire.parseTime))
-        #expect(retryAt.timeIntervalSinceNow > 60, "\(disposed)")
+        #expect(retryAt.timeIntervalSince(floor.now) > 60, "\(disposed)")
         let audit = rows(try await lead1.call("AUDIT"))
         let row = try #require(audit.first { value($0, "action") == "team_set" })
         let details = value(row, "details") ?? ""
@@ -277,12 +279,12 @@ struct TeamLeadTests {
         let floor = try await makeFloor()
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("ravi", team: "north", cities: ["Pune"])
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         let lead1 = try await server.login("lead1")
         let ravi = try await server.login("ravi")
-        let lead = try floor.lead(team: "north", language: "ta", createdAt: Date().addingTimeInterval(-60))
+        let lead = try floor.lead(team: "north", language: "ta", createdAt: floor.now.addingTimeInterval(-60))
         try await ravi.send("CLAIM wait=20")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         let set = try await lead1.call(#"AGENT SET agent=ravi cities="Bengaluru, Mysuru" languages=TA,kn capacity=2 senior=1"#)
         #expect(set == ["OK agent=ravi team=north role=agent status=active senior=1 capacity=2 cities=bengaluru,mysuru devices=\"\" languages=ta,kn"],
                 "\(set)")
@@ -310,12 +312,12 @@ struct TeamLeadTests {
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("asha", team: "north", role: "senior", capacity: 5)
         try floor.agent("boss", team: "north", role: "admin")
-        let now = Date()
+        let now = floor.now
         let pune = try floor.lead(team: "north", city: "Pune", pincode: "411001", createdAt: now.addingTimeInterval(-7200))
         let web = try floor.lead(team: "north", createdAt: now.addingTimeInterval(-3600))
         _ = try floor.query("UPDATE leads SET source = 'web' WHERE id = $1::bigint", [web])
         let plain = try floor.lead(team: "north", createdAt: now.addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         let lead1 = try await server.login("lead1")
         let asha = try await server.login("asha")
 
@@ -341,7 +343,7 @@ struct TeamLeadTests {
         #expect(code(try await asha.call("CLAIM").first) == "EMPTY", "assigned but not starred")
         // A waiting CLAIM is woken by the STAR that releases a lead.
         try await asha.send("#s CLAIM wait=20")
-        try await Task.sleep(for: .milliseconds(300))
+        try await server.waitForClaimWaiters(1)
         let started = ContinuousClock.now
         #expect(try await lead1.call("STAR lead=\(plain)") == ["OK count=1"])
         let woken = try await asha.line(timeout: .seconds(5))
@@ -366,20 +368,20 @@ struct TeamLeadTests {
     }
 
     /// The end-of-shift unstar runs by itself from the server's background passes, at the
-    /// team's local time (here Asia/Tokyo, a few seconds from now), recorded without an
-    /// agent; leads starred after it stay starred that local day.
+    /// team's local time (here Asia/Tokyo, a few seconds of floor time from now), recorded
+    /// without an agent; leads starred after it stay starred that local day.
     @Test func shiftEndUnstarRunsAtTheTeamsLocalTime() async throws {
         let floor = try await makeFloor()
         try floor.team("tokyo", timeZone: "Asia/Tokyo")
         try floor.agent("boss", team: "north", role: "admin")
         var leads: [Int64] = []
-        for n in 0..<3 { leads.append(try floor.lead(team: "tokyo", createdAt: Date().addingTimeInterval(Double(-600 + n)))) }
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        for n in 0..<3 { leads.append(try floor.lead(team: "tokyo", createdAt: floor.now.addingTimeInterval(Double(-600 + n)))) }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let boss = try await server.login("boss")
         #expect(try await boss.call("STAR team=tokyo") == ["OK count=3"])
         var tokyo = Calendar(identifier: .gregorian)
         tokyo.timeZone = TimeZone(identifier: "Asia/Tokyo")!
-        let end = tokyo.dateComponents([.hour, .minute, .second], from: Date().addingTimeInterval(3))
+        let end = tokyo.dateComponents([.hour, .minute, .second], from: floor.now.addingTimeInterval(3))
         let shiftEnd = String(format: "%02d:%02d:%02d", end.hour!, end.minute!, end.second!)
         let set = try await boss.call("TEAM SET team=tokyo shift_end=\(shiftEnd) starred_mode=1")
         #expect(value(set.first, "shift_end") == shiftEnd && value(set.first, "time_zone") == "Asia/Tokyo", "\(set)")
@@ -387,8 +389,10 @@ struct TeamLeadTests {
             try floor.query("SELECT count(*) AS n FROM leads l JOIN teams t ON t.id = l.team_id WHERE t.name = 'tokyo' AND l.starred")
                 .first?.int("n") ?? -1
         }
+        try await server.runPasses()  // passes a fraction of a second before the shift end
         #expect(try starred() == 3, "not before the shift end")
-        #expect(try await eventually(timeout: .seconds(10)) { try starred() == 0 })
+        try await server.advance(by: .seconds(4))
+        #expect(try await eventually { try starred() == 0 })
         let show = rows(try await boss.call("LEAD SHOW lead=\(leads[0])"))
         let unstarred = try #require(show.first { value($0, "kind") == "unstarred" })
         #expect(value(unstarred, "agent") == nil && value(unstarred, "note") == "end of shift")
@@ -396,7 +400,7 @@ struct TeamLeadTests {
         #expect(value(audit.first, "action") == "shift_end_unstar" && value(audit.first, "by") == nil && value(audit.first, "leads") == "3")
         // Starred again after the shift end: it stays so for the rest of the local day.
         #expect(try await boss.call("STAR team=tokyo") == ["OK count=3"])
-        try await Task.sleep(for: .milliseconds(600))
+        try await server.advance(by: .seconds(30))
         #expect(try starred() == 3)
         try await server.stop()
     }
@@ -409,8 +413,8 @@ struct TeamLeadTests {
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("asha", team: "north", role: "senior", capacity: 10)
         var leads: [Int64] = []
-        for n in 0..<6 { leads.append(try floor.lead(team: "north", createdAt: Date().addingTimeInterval(Double(-900 + n * 10)))) }
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        for n in 0..<6 { leads.append(try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(Double(-900 + n * 10)))) }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
 
         let moved = ["OK moved=2 skipped=0 skipped_held=0 skipped_not_skilled=0 revoked=0"]
@@ -435,12 +439,12 @@ struct TeamLeadTests {
         try floor.agent("asha", team: "north", role: "senior", capacity: 10)
         try floor.agent("vik", team: "north", capacity: 3)
         try floor.agent("am1", team: "north", capacity: 3)
-        let now = Date()
+        let now = floor.now
         let a = try floor.lead(team: "north", createdAt: now.addingTimeInterval(-3000))
         let b = try floor.lead(team: "north", createdAt: now.addingTimeInterval(-2000))
         let c = try floor.lead(team: "north", createdAt: now.addingTimeInterval(-1000))
         let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: now.addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
 
         let signalled = try await lead1.call("SIGNAL lead=\(c) kind=online note=\"on the app now\"")
@@ -461,7 +465,7 @@ struct TeamLeadTests {
         let vik = try await server.login("vik")
         let claim = try await vik.call("CLAIM")
         #expect(value(claim.first, "lead") == String(worked))
-        _ = try await vik.call("DISPOSE lead=\(worked) lease=\(value(claim.first, "lease")!) code=waiting_for_quote note=\"wants a quote by mail\" at=\(wireTime(7200))")
+        _ = try await vik.call("DISPOSE lead=\(worked) lease=\(value(claim.first, "lease")!) code=waiting_for_quote note=\"wants a quote by mail\" at=\(wireTime(7200, after: floor.now))")
         let routed = try await lead1.call("SIGNAL lead=\(worked) kind=payment_failed note=\"UPI declined: limit exceeded\"")
         #expect(value(routed.first, "assigned") == "vik", "\(routed)")
         let again = try await vik.call("CLAIM")
@@ -501,12 +505,12 @@ struct TeamLeadTests {
         try floor.agent("lead1", team: "north", role: "team_lead")
         try floor.agent("boss", team: "north", role: "admin")
         try floor.agent("asha", team: "north", role: "senior", capacity: 3)
-        let now = Date()
+        let now = floor.now
         var ids: [Int64] = []
         for n in 0..<7 { ids.append(try floor.lead(team: "north", createdAt: now.addingTimeInterval(Double(-7200 + n * 60)))) }
         for n in 0..<3 { ids.append(try floor.lead(team: "north", highEnd: true, createdAt: now.addingTimeInterval(Double(-120 + n)))) }
         for n in 0..<2 { try floor.lead(team: "south", createdAt: now.addingTimeInterval(Double(-300 + n))) }
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
         let asha = try await server.login("asha")
         // Two held (a High End and a Not Called), a callback due in 30 minutes, one due in 3
@@ -515,35 +519,39 @@ struct TeamLeadTests {
         #expect(value(try await asha.call("CLAIM").first, "lead") == String(ids[7]))
         #expect(value(try await asha.call("CLAIM view=not_called").first, "lead") == String(ids[0]))
         _ = try floor.query("""
-            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = now() + interval '30 minutes',
-                             callback_at = now() + interval '30 minutes', sla_due_at = now() + interval '35 minutes'
+            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = $2::timestamptz + interval '30 minutes',
+                             callback_at = $2::timestamptz + interval '30 minutes', sla_due_at = $2::timestamptz + interval '35 minutes'
             WHERE id = $1::bigint
-            """, [ids[1]])
+            """, [ids[1], floor.now])
         _ = try floor.query("""
-            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = now() + interval '3 hours',
-                             callback_at = now() + interval '3 hours', sla_due_at = now() + interval '3 hours 5 minutes'
+            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = $2::timestamptz + interval '3 hours',
+                             callback_at = $2::timestamptz + interval '3 hours', sla_due_at = $2::timestamptz + interval '3 hours 5 minutes'
             WHERE id = $1::bigint
-            """, [ids[2]])
+            """, [ids[2], floor.now])
         _ = try floor.query("""
-            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = now() - interval '2 hours',
-                             callback_at = now() - interval '2 hours', sla_due_at = now() - interval '115 minutes'
+            UPDATE leads SET state = 'callback', tier = NULL, attempts = 1, next_action_at = $2::timestamptz - interval '2 hours',
+                             callback_at = $2::timestamptz - interval '2 hours', sla_due_at = $2::timestamptz - interval '115 minutes'
             WHERE id = $1::bigint
-            """, [ids[3]])
+            """, [ids[3], floor.now])
         _ = try floor.query("""
-            UPDATE leads SET state = 'retry', tier = NULL, attempts = 1, next_action_at = now() + interval '2 hours',
-                             sla_due_at = now() + interval '2 hours 5 minutes' WHERE id = $1::bigint
-            """, [ids[4]])
-        _ = try floor.query("UPDATE leads SET sla_due_at = now() - interval '1 hour' WHERE id = ANY($1::bigint[])", [[ids[5], ids[9]]])
+            UPDATE leads SET state = 'retry', tier = NULL, attempts = 1, next_action_at = $2::timestamptz + interval '2 hours',
+                             sla_due_at = $2::timestamptz + interval '2 hours 5 minutes' WHERE id = $1::bigint
+            """, [ids[4], floor.now])
+        _ = try floor.query("UPDATE leads SET sla_due_at = $2::timestamptz - interval '1 hour' WHERE id = ANY($1::bigint[])",
+                            [[ids[5], ids[9]], floor.now])
         _ = try floor.query("UPDATE leads SET state = 'closed', outcome = 'wrong_number', tier = NULL WHERE id = $1::bigint", [ids[6]])
         #expect(value(try await lead1.call("TEAM SET starred_mode=1").first, "starred_mode") == "1")
         #expect(try await lead1.call("STAR lead=\(ids[8])") == ["OK count=1"])
         // Let the server's passes settle: due leads promoted, lapsed reservations pooled, breaches recorded.
+        try await server.runPasses()
+        // Every count below is taken at the floor's time, as the server's are.
+        let at = floor.now
         #expect(try await eventually {
             try floor.query("""
                 SELECT count(*) AS n FROM leads
-                WHERE state <> 'closed' AND ((tier IS NULL AND holder_agent_id IS NULL AND next_action_at <= now())
-                      OR reserved_until <= now() OR (sla_breached_at IS NULL AND sla_due_at <= now() AND holder_agent_id IS NULL))
-                """).first?.int("n") == 0
+                WHERE state <> 'closed' AND ((tier IS NULL AND holder_agent_id IS NULL AND next_action_at <= $1::timestamptz)
+                      OR reserved_until <= $1::timestamptz OR (sla_breached_at IS NULL AND sla_due_at <= $1::timestamptz AND holder_agent_id IS NULL))
+                """, [at]).first?.int("n") == 0
         })
 
         let reply = try await lead1.call("QUEUES")
@@ -553,8 +561,8 @@ struct TeamLeadTests {
         let views = ["high_end": "l.high_end", "not_called": "NOT l.high_end AND l.state = 'new'",
                      "callback": "NOT l.high_end AND l.state <> 'new'", "all": "true"]
         func count(_ team: String, _ view: String, _ condition: String, _ table: String = "leads l") throws -> String {
-            let sql = "SELECT count(*) AS n FROM \(table) JOIN teams t ON t.id = l.team_id WHERE t.name = $1::text AND l.state <> 'closed' AND (\(views[view]!)) AND (\(condition))"
-            return String(try floor.query(sql, [team]).first?.int("n") ?? -1)
+            let sql = "SELECT count(*) AS n FROM \(table) JOIN teams t ON t.id = l.team_id WHERE t.name = $1::text AND $2::timestamptz IS NOT NULL AND l.state <> 'closed' AND (\(views[view]!)) AND (\(condition))"
+            return String(try floor.query(sql, [team, at]).first?.int("n") ?? -1)
         }
         for row in got {
             let view = try #require(value(row, "view"))
@@ -562,13 +570,13 @@ struct TeamLeadTests {
             #expect(value(row, "open") == (try count("north", view, "true")), "\(row)")
             #expect(value(row, "ready") == (try count("north", view, "l.tier IS NOT NULL")), "\(row)")
             #expect(value(row, "claimable") == (try count("north", view, "l.tier IS NOT NULL AND (l.starred OR NOT t.starred_mode)")), "\(row)")
-            #expect(value(row, "held") == (try count("north", view, "l.holder_agent_id IS NOT NULL AND l.lease_expires_at > now()")), "\(row)")
+            #expect(value(row, "held") == (try count("north", view, "l.holder_agent_id IS NOT NULL AND l.lease_expires_at > $2::timestamptz")), "\(row)")
             #expect(value(row, "scheduled") == (try count("north", view, "l.holder_agent_id IS NULL AND l.tier IS NULL")), "\(row)")
-            #expect(value(row, "breached") == (try count("north", view, "l.tier IS NOT NULL AND l.sla_due_at <= now()")), "\(row)")
+            #expect(value(row, "breached") == (try count("north", view, "l.tier IS NOT NULL AND l.sla_due_at <= $2::timestamptz")), "\(row)")
             #expect(value(row, "callbacks_next_hour") == (try count("north", view,
-                "l.state = 'callback' AND l.holder_agent_id IS NULL AND l.next_action_at > now() AND l.next_action_at <= now() + interval '1 hour'")), "\(row)")
+                "l.state = 'callback' AND l.holder_agent_id IS NULL AND l.next_action_at > $2::timestamptz AND l.next_action_at <= $2::timestamptz + interval '1 hour'")), "\(row)")
             #expect(value(row, "callbacks_overdue") == (try count("north", view,
-                "l.state = 'callback' AND NOT (l.holder_agent_id IS NOT NULL AND l.lease_expires_at > now()) AND l.sla_due_at <= now()")), "\(row)")
+                "l.state = 'callback' AND NOT (l.holder_agent_id IS NOT NULL AND l.lease_expires_at > $2::timestamptz) AND l.sla_due_at <= $2::timestamptz")), "\(row)")
             let oldest = try floor.query("""
                 SELECT min(l.created_at) AS t FROM leads l JOIN teams t ON t.id = l.team_id
                 WHERE t.name = 'north' AND l.state <> 'closed' AND l.tier IS NOT NULL AND (\(views[view]!))
@@ -580,8 +588,8 @@ struct TeamLeadTests {
             let breaches = try floor.query("""
                 SELECT count(*) AS n FROM lead_events e JOIN leads l ON l.id = e.lead_id JOIN teams t ON t.id = l.team_id
                 WHERE t.name = 'north' AND e.kind IN ('sla_breached', 'callback_missed')
-                  AND e.at >= (date_trunc('day', now() AT TIME ZONE t.time_zone) AT TIME ZONE t.time_zone) AND (\(breachView))
-                """).first?.int("n")
+                  AND e.at >= (date_trunc('day', $1::timestamptz AT TIME ZONE t.time_zone) AT TIME ZONE t.time_zone) AND (\(breachView))
+                """, [at]).first?.int("n")
             #expect(value(row, "breaches_today") == breaches.map(String.init), "\(row)")
         }
         // The expected shape of this floor, so the independent counts are not all zeros.
@@ -602,8 +610,8 @@ struct TeamLeadTests {
         let ashaRow = try #require(agents.first)
         let heldIDs = try floor.query("""
             SELECT string_agg(l.id::text, ',' ORDER BY l.claimed_at, l.id) AS ids, min(l.claimed_at) AS since FROM leads l
-            JOIN agents a ON a.id = l.holder_agent_id WHERE a.name = 'asha' AND l.lease_expires_at > now()
-            """).first
+            JOIN agents a ON a.id = l.holder_agent_id WHERE a.name = 'asha' AND l.lease_expires_at > $1::timestamptz
+            """, [at]).first
         #expect(value(ashaRow, "holding") == "2" && value(ashaRow, "leads") == heldIDs?["ids"], "\(ashaRow)")
         #expect(value(ashaRow, "held_since") == heldIDs?.date("since").map(Wire.formatTime))
         #expect(value(ashaRow, "claims_today") == "2" && value(ashaRow, "conversions_today") == "0" && value(ashaRow, "status") == "active")
@@ -620,9 +628,9 @@ struct TeamLeadTests {
         try floor.agent("vik", team: "north")
         try floor.agent("meera", team: "south", role: "team_lead")
         try floor.agent("sam", team: "south")
-        let northLead = try floor.lead(team: "north", createdAt: Date().addingTimeInterval(-60))
-        let southLead = try floor.lead(team: "south", createdAt: Date().addingTimeInterval(-60))
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        let northLead = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-60))
+        let southLead = try floor.lead(team: "south", createdAt: floor.now.addingTimeInterval(-60))
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let meera = try await server.login("meera")
         for line in [
             "ASSIGN lead=\(northLead) agent=sam", "ASSIGN lead=\(southLead) agent=vik", "MOVE from=vik to=pool",
@@ -649,7 +657,7 @@ struct TeamLeadTests {
         let floor = try await makeFloor()
         let names = ["w1", "w2", "w3", "w4"]
         for name in names { try floor.agent(name, team: "north") }
-        let server = try await TestServer.start(conninfo: floor.conninfo) { $0.claimPoll = 30 }
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.claimPoll = 30 }
         let rounds = 20
         let counts = try await withThrowingTaskGroup(of: (String, Int).self) { group in
             for name in names {
@@ -670,7 +678,7 @@ struct TeamLeadTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             for n in 0..<rounds {
-                try floor.lead(team: "north", createdAt: Date().addingTimeInterval(Double(-n)))
+                try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(Double(-n)))
                 try await Task.sleep(for: .milliseconds(250))
             }
             let allHandled = try await eventually(timeout: .seconds(30)) {
@@ -699,8 +707,8 @@ struct TeamLeadTests {
         for name in names { try floor.agent(name, team: "north") }
         try floor.agent("lead1", team: "north", role: "team_lead")
         // SLA deadlines an hour ahead: the SLA watcher (which locks the leads it marks) stays out of the way.
-        try floor.leads(team: "north", count: 400, createdAt: Date())
-        let server = try await TestServer.start(conninfo: floor.conninfo)
+        try floor.leads(team: "north", count: 400, createdAt: floor.now)
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock)
         let lead1 = try await server.login("lead1")
         var clients: [String: ProtocolClient] = [:]
         for name in names { clients[name] = try await server.login(name) }

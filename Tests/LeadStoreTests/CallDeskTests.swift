@@ -794,7 +794,7 @@ struct CallDeskTests {
         #expect(shown.field("assigned") == "ravi" && shown.field("state") == "new" && shown.field("next_at") == nil)
         #expect(try desk.leadHistory(f.c, lead: other, now: oh.leaseExpiresAt).field("holder") == nil)
         #expect(try desk.leadHistory(f.c, lead: id, now: t0, events: 1).events.map(\.kind) == ["disposition"])
-        #expect(refusal { try desk.leadHistory(f.c, lead: 999_999) }?.code == .notFound)
+        #expect(refusal { try desk.leadHistory(f.c, lead: 999_999, now: t0) }?.code == .notFound)
     }
 
     @Test func releaseNeedsANoteAndIsIdempotent() async throws {

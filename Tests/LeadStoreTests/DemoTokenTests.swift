@@ -10,7 +10,7 @@ import Testing
         let floor = try await Floor.make()
         let c = try floor.connect()
         defer { c.close() }
-        let seeded = try DemoData(leads: 0).load(into: c)
+        let seeded = try DemoData(leads: 0).load(into: c, now: floor.now)
         #expect(Set(seeded.agents.map(\.name)) == Set(DemoData.agentNames))
         #expect(DemoData.agentNames.count == 19)
         #expect(DemoData.agentNames.contains("south-lead") && DemoData.agentNames.contains("west-agent3")

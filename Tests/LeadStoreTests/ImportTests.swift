@@ -61,11 +61,11 @@ import Testing
         let c = try floor.connect()
         let missing = try write("phone,name\n1,2\n")
         defer { try? FileManager.default.removeItem(atPath: missing) }
-        #expect(throws: LeadImport.FileError.self) { try LeadImport().run(path: missing, into: c) }
+        #expect(throws: LeadImport.FileError.self) { try LeadImport().run(path: missing, into: c, now: floor.now) }
         let unknown = try write((LeadImport.requiredColumns + ["favourite_colour"]).joined(separator: ",") + "\n")
         defer { try? FileManager.default.removeItem(atPath: unknown) }
         do {
-            _ = try LeadImport().run(path: unknown, into: c)
+            _ = try LeadImport().run(path: unknown, into: c, now: floor.now)
             Issue.record("unknown column accepted")
         } catch let e as LeadImport.FileError {
             #expect(e.description.contains("favourite_colour"))
