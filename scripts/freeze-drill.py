@@ -73,7 +73,7 @@ def main():
     seed = subprocess.run([LL, "seed", "--data-dir", args.dir, "--leads", "5000"], capture_output=True, text=True, check=True)
     tokens = {}
     for line in seed.stdout.splitlines():
-        if line.startswith("agent=") and "team=north" in line:
+        if line.startswith("agent=") and "team=north" in line and "role=team_lead" not in line:
             tokens[field(line, "agent")] = field(line, "token")
     agents = list(tokens)[: args.agents]
     serve = subprocess.Popen([LL, "serve", "--data-dir", args.dir, "--port", str(args.port), "--metrics-port", "off",
@@ -120,6 +120,8 @@ def run(agents, tokens):
                 r = c.call(req)
                 with lock:
                     replies.append((name, req, inflight.pop(name)[1], time.monotonic(), r[0]))
+                if code(r[0]) == "UNAVAILABLE":
+                    time.sleep(0.1)  # a client's retry pause
                 lead, lease = field(r[0], "lead"), field(r[0], "lease")
                 if lead:
                     req = f'DISPOSE lead={lead} lease={lease} code=wrong_number note="drill" idem=f{n}'
@@ -164,7 +166,11 @@ def run(agents, tokens):
     r2 = late.call(f"AUTH agent={agents[0]} token={tokens[agents[0]]}")[0]
     e2 = time.monotonic()
     print(f"fresh connection's AUTH: {e2 - s2:.2f} s after sending ({e2 - t0:.2f} s after SIGSTOP): {r2[:60]}")
-    time.sleep(2)
+    time.sleep(max(0, t0 + 6 - time.monotonic()))
+    s3 = time.monotonic()
+    r3 = idle.call("MINE")[0]
+    e3 = time.monotonic()
+    print(f"MINE sent {s3 - t0:.2f} s after SIGSTOP: reply {e3 - s3:.2f} s after sending: {r3[:60]}")
     with lock:
         done = [r for r in replies if r[2] < t0 and r[3] >= t0]
         during = [r for r in replies if t0 <= r[2] < t0 + args.freeze]
@@ -180,11 +186,11 @@ def run(agents, tokens):
     thawer.join()
     t1 = time.monotonic()
     while True:
-        r = idle.call("CLAIM")[0]
-        if field(r, "lead"):
+        r = idle.call("MINE")[0]
+        if code(r) != "UNAVAILABLE":
             break
         time.sleep(0.05)
-    print(f"after SIGCONT: CLAIM served again in {time.monotonic() - t1:.2f} s")
+    print(f"after SIGCONT: MINE served again in {time.monotonic() - t1:.2f} s: {r[:40]}")
     stop.set()
 
 

@@ -31,6 +31,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// error of its own rather than the server's): the pool must not reuse it.
     private(set) var broken = false
 
+    /// True after a statement got no reply within `timeout` (the server may be frozen).
+    private(set) var timedOut = false
+
     /// Connects with `PQconnectStartParams` and `PQconnectPoll`, waiting at most
     /// `connectTimeout` in all (libpq's own `connect_timeout` cannot go below 2 s and does
     /// not apply to this asynchronous connect). `conninfo` may be a URI (`postgresql://…`,
@@ -216,6 +219,7 @@ public final class PostgresConnection: @unchecked Sendable {
             case .ready:
                 if PQconsumeInput(conn) != 1 { throw lost(PostgresError.from(result: nil, connection: conn)) }
             case .timedOut:
+                timedOut = true
                 let limit = timeout.map(Self.describe) ?? "its deadline"
                 throw lost(PostgresError(kind: .connection, message: "no reply from the database within \(limit); connection dropped"))
             case .failed(let e):

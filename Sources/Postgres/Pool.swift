@@ -25,6 +25,11 @@ public enum PostgresTimeout: Sendable, Equatable {
 /// or unreachable server cannot hold it; the connection is then dropped). The server
 /// session's `statement_timeout` is set to 80 % of that, so a server that is alive but
 /// slow cancels the statement itself first (57014, the connection is kept).
+///
+/// A statement that got no reply at all marks the database *stalled*: waiting requests
+/// and new ones get the `.connection` error at once instead of each spending its own
+/// deadline on a frozen server, while one request at a time (after a backoff growing from
+/// 100 ms to 5 s) tries it again; any reply from the database ends the stall.
 public final class PostgresPool: Sendable {
     public let conninfo: String
     public let size: Int
@@ -54,7 +59,9 @@ public final class PostgresPool: Sendable {
         self.connectTimeout = connectTimeout ?? self.queryTimeout.map { min(max($0, .seconds(1)), .seconds(10)) } ?? .seconds(3)
         self.threads = NIOThreadPool(numberOfThreads: self.size)
         self.threads.start()
-        self.state = PoolState(size: self.size, acquireTimeout: acquireTimeout)
+        // A trial request is over within its wait for a connection and one statement.
+        self.state = PoolState(size: self.size, acquireTimeout: acquireTimeout,
+                               trialLimit: acquireTimeout + (self.queryTimeout ?? .seconds(5)))
         self.logger = logger
         self.applicationName = applicationName
     }
@@ -165,14 +172,33 @@ actor PoolState {
     private var closed = false
     private var backoff: Duration = .milliseconds(100)
     private var retryAt: ContinuousClock.Instant?
+    /// Set when a statement got no reply in time: until then requests fail at once.
+    private var stalledUntil: ContinuousClock.Instant?
+    private var stallBackoff: Duration = .milliseconds(100)
+    /// When a request was let through after the stall's backoff to see if the database
+    /// answers. Its outcome ends the trial; so does `trialLimit` (a trial that was
+    /// cancelled before reaching the database reports nothing).
+    private var trialSince: ContinuousClock.Instant?
+    private let trialLimit: Duration
 
-    init(size: Int, acquireTimeout: Duration) {
+    init(size: Int, acquireTimeout: Duration, trialLimit: Duration) {
         self.size = size
         self.acquireTimeout = acquireTimeout
+        self.trialLimit = trialLimit
+    }
+
+    private func trialRunning(at now: ContinuousClock.Instant) -> Bool {
+        trialSince.map { now - $0 < trialLimit } ?? false
     }
 
     func acquire() async throws -> Grant {
         if closed { throw PostgresError(kind: .connection, message: "pool is shut down") }
+        if let until = stalledUntil {
+            // One trial at a time once the backoff has passed; the others fail at once.
+            let now = ContinuousClock.now
+            if trialRunning(at: now) || now < until { throw stalledError(now: now) }
+            trialSince = now
+        }
         if let connection = idle.popLast() { return .connection(connection) }
         if open < size {
             open += 1
@@ -196,7 +222,39 @@ actor PoolState {
         waiter.continuation.resume(throwing: PostgresError(kind: .connection, message: "timed out waiting for a database connection"))
     }
 
+    private func stalledError(now: ContinuousClock.Instant) -> PostgresError {
+        let wait = (stalledUntil.map { $0 - now } ?? .zero)
+        let ms = max(0, wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+        return PostgresError(kind: .connection, message: "the database did not answer in time; next try in \(trialRunning(at: now) ? "a moment" : "\(ms) ms")")
+    }
+
+    /// A statement got no reply in time: fail the waiting requests, and the new ones until
+    /// the backoff passes.
+    private func stall() {
+        let now = ContinuousClock.now
+        stalledUntil = now + stallBackoff
+        stallBackoff = min(stallBackoff * 2, .seconds(5))
+        trialSince = nil
+        let error = stalledError(now: now)
+        for waiter in waiters { waiter.continuation.resume(throwing: error) }
+        waiters.removeAll()
+    }
+
+    /// The database answered: the stall (if any) is over.
+    private func answered() {
+        stalledUntil = nil
+        stallBackoff = .milliseconds(100)
+        trialSince = nil
+    }
+
     func release(_ connection: PostgresConnection) {
+        if connection.timedOut {
+            stall()
+        } else if stalledUntil != nil {
+            // Any other outcome means the database answered, or the job never reached it
+            // (then the next request is the trial).
+            if connection.isHealthy { answered() } else { trialSince = nil }
+        }
         if closed || !connection.isHealthy || connection.isIdleInTransaction {
             connection.close()
             releaseSlot()
@@ -226,11 +284,13 @@ actor PoolState {
     func connected() {
         backoff = .milliseconds(100)
         retryAt = nil
+        answered()
     }
 
     func connectFailed() {
         retryAt = ContinuousClock.now + backoff
         backoff = min(backoff * 2, .seconds(5))
+        if stalledUntil != nil { stall() }
     }
 
     func close() {
