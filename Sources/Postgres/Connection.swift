@@ -230,7 +230,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Gives the connection up after `error` (closing it: nothing more can be read from it
     /// safely) and returns the error to throw.
-    private func lost(_ error: PostgresError) -> PostgresError {
+    func lost(_ error: PostgresError) -> PostgresError {
         broken = true
         close()
         return error

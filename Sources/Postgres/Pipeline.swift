@@ -51,12 +51,16 @@ extension PostgresConnection {
         guard PQpipelineSync(conn) == 1 else { throw noteFailure(PostgresError.from(result: nil, connection: conn)) }
         var results: [PipelineResult] = []
         results.reserveCapacity(statements.count)
-        // Each statement's result is followed by a NULL; then the sync result.
+        // Each statement's result is followed by a NULL; then the sync result. A NULL where
+        // a result belongs means libpq has nothing more for this pipeline (seen after
+        // `pg_ctl stop -m immediate` with the connection still "OK"): it is lost, and
+        // asking again would spin forever.
+        func missing() -> PostgresError {
+            let error = PostgresError.from(result: nil, connection: conn)
+            return lost(PostgresError(kind: .connection, message: "pipeline results missing: " + error.message))
+        }
         while results.count < statements.count {
-            guard let result = try nextResult(deadline: deadline) else {
-                if PQstatus(conn) != CONNECTION_OK { throw noteFailure(PostgresError.from(result: nil, connection: conn)) }
-                continue
-            }
+            guard let result = try nextResult(deadline: deadline) else { throw missing() }
             let status = PQresultStatus(result)
             if status == PGRES_PIPELINE_ABORTED {
                 PQclear(result)
@@ -73,10 +77,7 @@ extension PostgresConnection {
         }
         // Up to the sync point.
         while true {
-            guard let result = try nextResult(deadline: deadline) else {
-                if PQstatus(conn) != CONNECTION_OK { throw noteFailure(PostgresError.from(result: nil, connection: conn)) }
-                continue
-            }
+            guard let result = try nextResult(deadline: deadline) else { throw missing() }
             let status = PQresultStatus(result)
             PQclear(result)
             if status == PGRES_PIPELINE_SYNC { break }
