@@ -108,6 +108,12 @@ def run(agents, tokens):
     lock = threading.Lock()
 
     def worker(name):
+        try:
+            work(name)
+        except OSError:
+            pass  # the server stopping at the end
+
+    def work(name):
         c = Client(args.port)
         c.call(f"AUTH agent={name} token={tokens[name]}")
         n = 0

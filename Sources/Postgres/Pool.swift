@@ -29,7 +29,7 @@ public enum PostgresTimeout: Sendable, Equatable {
 /// A statement that got no reply at all marks the database *stalled*: waiting requests
 /// and new ones get the `.connection` error at once instead of each spending its own
 /// deadline on a frozen server, while one request at a time (after a backoff growing from
-/// 100 ms to 5 s) tries it again; any reply from the database ends the stall.
+/// 100 ms to 1 s) tries it again; any reply from the database ends the stall.
 public final class PostgresPool: Sendable {
     public let conninfo: String
     public let size: Int
@@ -233,7 +233,9 @@ actor PoolState {
     private func stall() {
         let now = ContinuousClock.now
         stalledUntil = now + stallBackoff
-        stallBackoff = min(stallBackoff * 2, .seconds(5))
+        // At most 1 s: the database is back as soon as one trial gets a reply, so a long
+        // backoff would only delay the recovery.
+        stallBackoff = min(stallBackoff * 2, .seconds(1))
         trialSince = nil
         let error = stalledError(now: now)
         for waiter in waiters { waiter.continuation.resume(throwing: error) }
