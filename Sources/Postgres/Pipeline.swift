@@ -46,9 +46,10 @@ extension PostgresConnection {
                 }
                 return PQsendQueryParams(conn, s.sql, Int32(p.count), nil, p.baseAddress, nil, nil, 0)
             }
-            guard ok == 1 else { throw noteFailure(PostgresError.from(result: nil, connection: conn)) }
+            // Half a pipeline sent: the connection cannot be used again.
+            guard ok == 1 else { throw lost(PostgresError.from(result: nil, connection: conn)) }
         }
-        guard PQpipelineSync(conn) == 1 else { throw noteFailure(PostgresError.from(result: nil, connection: conn)) }
+        guard PQpipelineSync(conn) == 1 else { throw lost(PostgresError.from(result: nil, connection: conn)) }
         var results: [PipelineResult] = []
         results.reserveCapacity(statements.count)
         // Each statement's result is followed by a NULL; then the sync result. A NULL where
