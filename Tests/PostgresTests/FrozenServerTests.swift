@@ -16,9 +16,10 @@ struct FrozenServerTests {
         return cluster
     }
 
-    /// A request holding a connection and a request that needs a new one both get a
-    /// `.connection` error near the 1 s deadline, well before the freeze ends; after
-    /// SIGCONT the same pool serves again.
+    /// A request holding a connection and a new request on an idle pooled connection both
+    /// get a `.connection` error near the 1 s deadline, well before the freeze ends; later
+    /// requests fail at once (the pool knows the database stalled); after SIGCONT the same
+    /// pool serves again.
     @Test func statementsOnAFrozenServerFailAtTheirDeadlineAndThePoolRecovers() async throws {
         let cluster = try await Self.privateCluster("llf")
         let freezer = ClusterFreezer(cluster: cluster)
@@ -26,8 +27,13 @@ struct FrozenServerTests {
             freezer.thaw()
             Task { try? await cluster.stop(mode: "immediate"); try? cluster.destroy() }
         }
-        let pool = PostgresPool(conninfo: cluster.conninfo(), size: 2, acquireTimeout: .seconds(30), queryTimeout: .seconds(1))
-        #expect(try await pool.withConnection { try $0.query("SELECT 1 AS one").first?.int("one") } == 1)
+        let pool = PostgresPool(conninfo: cluster.conninfo(), size: 4, acquireTimeout: .seconds(30), queryTimeout: .seconds(1))
+        // Four connections open and idle in the pool (their probe cannot tell a frozen server).
+        let warm = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<4 { group.addTask { try await pool.withConnection { c in _ = try c.query("SELECT pg_sleep(0.3)"); return c.backendPID } } }
+            return try await group.reduce(into: Set<Int32>()) { $0.insert($1) }
+        }
+        #expect(warm.count == 4)
 
         // A request that holds its connection across the freeze.
         let step = Locked(0)  // 1 = first statement done, 2 = frozen
@@ -46,7 +52,7 @@ struct FrozenServerTests {
         let frozenAt = ContinuousClock.now
         step.withLock { $0 = 2 }
 
-        // A request arriving during the freeze: the other slot, a new connection.
+        // A request arriving during the freeze: an idle connection of the pool.
         let fresh: Result<Int?, any Error> = await attempt {
             try await pool.withConnection { try $0.query("SELECT 3 AS three").first?.int("three") }
         }
@@ -63,6 +69,23 @@ struct FrozenServerTests {
         #expect(heldTook < .seconds(6), "the held request gave up at its deadline: \(heldTook)")
         #expect(freshTook < .seconds(6), "the new request gave up at its deadline: \(freshTook)")
         print("frozen server: held request failed after \(heldTook), new request after \(freshTook)")
+
+        // The pool now knows the database is stalled: of several requests, all but (at
+        // most) one trial fail at once instead of each waiting out its deadline on one of
+        // the two idle connections left.
+        let quick = try await withThrowingTaskGroup(of: (Bool, Duration).self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let r = await attempt { try await pool.withConnection { try $0.query("SELECT 5") } }
+                    let failed = if case .failure(let e) = r { (e as? PostgresError)?.kind == .connection } else { false }
+                    return (failed, ContinuousClock.now - started)
+                }
+            }
+            return try await group.reduce(into: [(Bool, Duration)]()) { $0.append($1) }
+        }
+        #expect(quick.allSatisfy { $0.0 }, "all fail while frozen: \(quick)")
+        #expect(quick.filter { $0.1 < .milliseconds(500) }.count >= 5, "all but one trial fail at once: \(quick.map(\.1))")
 
         freezer.thaw()
         var back: Int?
