@@ -34,6 +34,10 @@ public final class PostgresConnection: @unchecked Sendable {
     /// True after a statement got no reply within `timeout` (the server may be frozen).
     private(set) var timedOut = false
 
+    /// Set when the server sent a result; the pool clears it (a reply proves the server
+    /// is answering, which ends a stall).
+    var gotReply = false
+
     /// Connects with `PQconnectStartParams` and `PQconnectPoll`, waiting at most
     /// `connectTimeout` in all (libpq's own `connect_timeout` cannot go below 2 s and does
     /// not apply to this asynchronous connect). `conninfo` may be a URI (`postgresql://…`,
@@ -213,7 +217,11 @@ public final class PostgresConnection: @unchecked Sendable {
         while true {
             let flushed = PQflush(conn)  // 0 = all sent, 1 = more to send, -1 = failed
             if flushed < 0 { throw lost(PostgresError.from(result: nil, connection: conn)) }
-            if flushed == 0, PQisBusy(conn) == 0 { return PQgetResult(conn) }
+            if flushed == 0, PQisBusy(conn) == 0 {
+                let result = PQgetResult(conn)
+                if result != nil { gotReply = true }
+                return result
+            }
             let events = Int16(POLLIN) | (flushed == 1 ? Int16(POLLOUT) : 0)
             switch Self.waitForSocket(PQsocket(conn), events: events, deadline: deadline) {
             case .ready:

@@ -253,10 +253,11 @@ actor PoolState {
         if connection.timedOut {
             stall()
         } else if stalledUntil != nil {
-            // Any other outcome means the database answered, or the job never reached it
-            // (then the next request is the trial).
-            if connection.isHealthy { answered() } else { trialSince = nil }
+            // A reply ends the stall; a job that never reached the database (or a probe
+            // that found the connection dead) lets the next request be the trial.
+            if connection.gotReply { answered() } else { trialSince = nil }
         }
+        connection.gotReply = false
         if closed || !connection.isHealthy || connection.isIdleInTransaction {
             connection.close()
             releaseSlot()
