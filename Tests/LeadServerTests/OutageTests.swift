@@ -66,9 +66,7 @@ struct OutageTests {
 
     /// A private cluster with team north, `agents` agents (a1, a2, …) and `leads` leads.
     static func privateFloor(_ prefix: String, agents: Int, leads: Int) async throws -> (EmbeddedCluster, Floor) {
-        let base = ProcessInfo.processInfo.environment["LEADLINE_TEST_TMP"] ?? "/tmp"
-        let cluster = EmbeddedCluster(directory: "\(base)/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", profile: .throwaway)
-        try await cluster.start()
+        let cluster = try await TestCluster.privateCluster(prefix)
         let admin = try PostgresConnection(conninfo: cluster.conninfo())
         try admin.query("CREATE DATABASE leadline")
         admin.close()

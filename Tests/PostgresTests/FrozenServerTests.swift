@@ -10,10 +10,7 @@ import Testing
 @Suite("Frozen server")
 struct FrozenServerTests {
     static func privateCluster(_ prefix: String) async throws -> EmbeddedCluster {
-        let base = ProcessInfo.processInfo.environment["LEADLINE_TEST_TMP"] ?? "/tmp"
-        let cluster = EmbeddedCluster(directory: "\(base)/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", profile: .throwaway)
-        try await cluster.start()
-        return cluster
+        try await TestCluster.privateCluster(prefix)
     }
 
     /// A request holding a connection and a new request on an idle pooled connection both
