@@ -26,6 +26,10 @@ public struct BackgroundPasses: Service {
     /// takes long (0.6 s for 900k ready leads), so the next one waits 20 times as long as
     /// the last took: the gauge never costs more than ~5 % of one database connection.
     let depthInterval = 5.0
+    /// The BI refresh's statement limit instead of `query_timeout`: it takes up to ~11 s
+    /// after a busy minute at 1M leads; ten minutes still frees its connection from a
+    /// frozen database.
+    static let biRefreshTimeout = PostgresTimeout.after(.seconds(600))
     /// Seconds between BI rollup refreshes; 0 = none from this instance.
     let biInterval: Double
 
@@ -55,7 +59,8 @@ public struct BackgroundPasses: Service {
         while !Task.isCancelled {
             let now = clock.now()
             do {
-                let refresh = try await pool.withConnection { c in try BIRollup().refresh(c, now: now) }
+                // Up to ~11 s after a busy minute at 1M leads: not under query_timeout.
+                let refresh = try await pool.withConnection(timeout: Self.biRefreshTimeout) { c in try BIRollup().refresh(c, now: now) }
                 if let refresh {
                     logger.debug("BI rollups refreshed", metadata: ["leads": "\(refresh.leads)", "seconds": "\(refresh.seconds)"])
                 } else {

@@ -45,6 +45,7 @@ public final class LeadServer: Service, Sendable {
         let metrics = ServerMetrics()
         let pool = PostgresPool(conninfo: conninfo, size: config.poolSize,
                                 acquireTimeout: .milliseconds(Int(config.poolTimeout * 1000)),
+                                queryTimeout: config.queryTimeout > 0 ? .milliseconds(Int(config.queryTimeout * 1000)) : nil,
                                 applicationName: "leadline-serve", logger: logger)
         context = ServerContext(config: config, pool: pool, metrics: metrics, logger: logger, clock: clock)
         listener = PostgresListener(conninfo: conninfo, channels: [LeadQueue.readyChannel, FloorControl.agentChannel], logger: logger)

@@ -58,6 +58,19 @@ public actor TestCluster {
     }
 }
 
+extension TestCluster {
+    /// A started cluster of one test's own (for tests that stop, restart or freeze it),
+    /// in `$LEADLINE_TEST_TMP` or /tmp; killed and deleted at process exit whatever the
+    /// test did, like the shared one.
+    public static func privateCluster(_ prefix: String) async throws -> EmbeddedCluster {
+        let base = ProcessInfo.processInfo.environment["LEADLINE_TEST_TMP"] ?? "/tmp"
+        let cluster = EmbeddedCluster(directory: "\(base)/\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))", profile: .throwaway)
+        TestClusterCleanup.register(directory: cluster.directory)
+        try await cluster.start()
+        return cluster
+    }
+}
+
 /// Kills and deletes throwaway clusters at process exit.
 enum TestClusterCleanup {
     nonisolated(unsafe) private static var directories: [String] = []
@@ -78,6 +91,7 @@ enum TestClusterCleanup {
             // SIGQUIT = immediate shutdown of the postmaster; then remove the files.
             if let pidText = try? String(contentsOfFile: dir + "/pgdata/postmaster.pid", encoding: .utf8),
                let first = pidText.split(separator: "\n").first, let pid = Int32(first) {
+                kill(pid, SIGCONT)  // in case a test left it frozen (ClusterFreezer)
                 kill(pid, SIGQUIT)
                 for _ in 0..<50 where kill(pid, 0) == 0 { usleep(20_000) }
             }

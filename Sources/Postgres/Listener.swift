@@ -59,6 +59,9 @@ public final class PostgresListener: Sendable {
             let connection: PostgresConnection
             do {
                 connection = try PostgresConnection(conninfo: conninfo, applicationName: "leadline-listen")
+                // LISTEN statements wait for their reply at most this long (a frozen server
+                // must not hold the thread); the wait for notifications is a 100 ms poll.
+                connection.timeout = .seconds(5)
                 pending.withLockedValue { $0.removeAll() }
                 for channel in channels.withLockedValue({ Array($0) }) {
                     try connection.query("LISTEN " + PostgresIdentifier.quote(channel))

@@ -22,17 +22,20 @@ extension PostgresConnection {
     /// statement the server skips the rest up to the sync: those are `.aborted`. An explicit
     /// transaction (`BEGIN` … `COMMIT` inside the pipeline) is left aborted by a failure:
     /// the caller rolls back.
-    /// - Throws: only when the connection itself fails (then the connection is unusable).
+    /// - Throws: only when the connection itself fails (then the connection is unusable),
+    ///   or when no reply came within `timeout` (the connection is then closed).
     public func pipeline(_ statements: [PipelineStatement]) throws(PostgresError) -> [PipelineResult] {
-        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard let conn else { throw Self.closedError }
         var names: [String?] = []
         for s in statements {
             names.append(s.prepared ? try preparedName(for: s.sql, parameterCount: s.params.count) : nil)
         }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         guard PQenterPipelineMode(conn) == 1 else {
-            throw PostgresError(kind: .connection, message: "cannot enter pipeline mode: " + String(cString: PQerrorMessage(conn)))
+            throw noteFailure(PostgresError(kind: .connection, message: "cannot enter pipeline mode: " + String(cString: PQerrorMessage(conn))))
         }
-        defer { PQexitPipelineMode(conn) }
+        // A deadline that passes closes the connection: only leave pipeline mode on one still open.
+        defer { if let open = self.conn { PQexitPipelineMode(open) } }
         for (s, name) in zip(statements, names) {
             let cParams: [UnsafeMutablePointer<CChar>?] = s.params.map { $0.map { strdup($0) } ?? nil }
             defer { cParams.forEach { free($0) } }
@@ -43,17 +46,22 @@ extension PostgresConnection {
                 }
                 return PQsendQueryParams(conn, s.sql, Int32(p.count), nil, p.baseAddress, nil, nil, 0)
             }
-            guard ok == 1 else { throw PostgresError.from(result: nil, connection: conn) }
+            // Half a pipeline sent: the connection cannot be used again.
+            guard ok == 1 else { throw lost(PostgresError.from(result: nil, connection: conn)) }
         }
-        guard PQpipelineSync(conn) == 1 else { throw PostgresError.from(result: nil, connection: conn) }
+        guard PQpipelineSync(conn) == 1 else { throw lost(PostgresError.from(result: nil, connection: conn)) }
         var results: [PipelineResult] = []
         results.reserveCapacity(statements.count)
-        // Each statement's result is followed by a NULL; then the sync result.
+        // Each statement's result is followed by a NULL; then the sync result. A NULL where
+        // a result belongs means libpq has nothing more for this pipeline (seen after
+        // `pg_ctl stop -m immediate` with the connection still "OK"): it is lost, and
+        // asking again would spin forever.
+        func missing() -> PostgresError {
+            let error = PostgresError.from(result: nil, connection: conn)
+            return lost(PostgresError(kind: .connection, message: "pipeline results missing: " + error.message))
+        }
         while results.count < statements.count {
-            guard let result = PQgetResult(conn) else {
-                if PQstatus(conn) != CONNECTION_OK { throw PostgresError.from(result: nil, connection: conn) }
-                continue
-            }
+            guard let result = try nextResult(deadline: deadline) else { throw missing() }
             let status = PQresultStatus(result)
             if status == PGRES_PIPELINE_ABORTED {
                 PQclear(result)
@@ -62,18 +70,15 @@ extension PostgresConnection {
                 do {
                     results.append(.done(try Self.consume(result, conn: conn)))
                 } catch {
-                    results.append(.failed(error))
+                    results.append(.failed(noteFailure(error)))
                 }
             }
             // The NULL that ends this statement's results.
-            while let extra = PQgetResult(conn) { PQclear(extra) }
+            while let extra = try nextResult(deadline: deadline) { PQclear(extra) }
         }
         // Up to the sync point.
         while true {
-            guard let result = PQgetResult(conn) else {
-                if PQstatus(conn) != CONNECTION_OK { throw PostgresError.from(result: nil, connection: conn) }
-                continue
-            }
+            guard let result = try nextResult(deadline: deadline) else { throw missing() }
             let status = PQresultStatus(result)
             PQclear(result)
             if status == PGRES_PIPELINE_SYNC { break }

@@ -14,7 +14,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case uniqueViolation
         /// Any other class 23 integrity violation (check, foreign key, not null, exclusion).
         case integrityViolation
-        /// The connection is gone or could not be made (08xxx, 57P01–57P03, 53300, libpq status bad).
+        /// The connection is gone, could not be made, or did not answer in time: 08xxx,
+        /// 57P01–57P03 (server shutting down, crashed, or not yet accepting), 53300, 57014
+        /// (statement cancelled: `statement_timeout`), a client-side deadline, or libpq
+        /// reporting the connection lost. Callers answer "unavailable, retry".
         case connection
         /// A statement-level error the caller must not retry (syntax, raise exception, …).
         case statement
@@ -52,7 +55,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         switch state {
         case "40001", "40P01": return .retryable
         case "23505": return .uniqueViolation
-        case "57P01", "57P02", "57P03", "53300": return .connection
+        case "57P01", "57P02", "57P03", "53300", "57014": return .connection
         default:
             if state.hasPrefix("08") { return .connection }
             if state.hasPrefix("23") { return .integrityViolation }
@@ -75,7 +78,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         let primary = field(Int32(UInt8(ascii: "M")))  // PG_DIAG_MESSAGE_PRIMARY
         let fallback = PQresultErrorMessage(result).map { String(cString: $0) } ?? "unknown error"
         var kind = PostgresError.kind(forSQLState: state)
-        if connectionBad { kind = .connection }
+        // libpq's own error results carry no SQLSTATE: "server closed the connection
+        // unexpectedly", "could not send data to server", … — the connection is lost even
+        // when libpq has not yet marked it bad.
+        if connectionBad || (state == nil && lostConnectionPhrases.contains { fallback.contains($0) }) { kind = .connection }
         return PostgresError(
             kind: kind, sqlState: state,
             message: (primary ?? fallback).trimmingTrailingNewlines,
@@ -83,6 +89,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
             constraint: field(Int32(UInt8(ascii: "n"))))
     }
 }
+
+/// How libpq words a lost connection in the error results it makes itself.
+private let lostConnectionPhrases = [
+    "server closed the connection", "terminating connection", "could not send data", "could not receive data",
+    "no connection to the server", "connection not open", "lost synchronization", "SSL SYSCALL error", "SSL connection has been closed",
+]
 
 extension String {
     var trimmingTrailingNewlines: String {

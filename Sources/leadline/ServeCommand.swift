@@ -22,6 +22,7 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("pipeline-depth"), help: Self.help("pipeline_depth")) var pipelineDepth: String?
     @Option(name: .customLong("pool-size"), help: Self.help("pool_size")) var poolSize: String?
     @Option(name: .customLong("pool-timeout"), help: Self.help("pool_timeout")) var poolTimeout: String?
+    @Option(name: .customLong("query-timeout"), help: Self.help("query_timeout")) var queryTimeout: String?
     @Option(name: .customLong("claim-batch"), help: Self.help("claim_batch")) var claimBatch: String?
     @Option(name: .customLong("claim-concurrency"), help: Self.help("claim_concurrency")) var claimConcurrency: String?
     @Option(name: .customLong("dispose-batch"), help: Self.help("dispose_batch")) var disposeBatch: String?
@@ -49,7 +50,7 @@ struct ServerOptions: ParsableArguments {
         [
             "host": host, "port": port, "metrics_host": metricsHost, "metrics_port": metricsPort,
             "max_connections": maxConnections, "idle_timeout": idleTimeout, "max_line_length": maxLineLength,
-            "pipeline_depth": pipelineDepth, "pool_size": poolSize, "pool_timeout": poolTimeout,
+            "pipeline_depth": pipelineDepth, "pool_size": poolSize, "pool_timeout": poolTimeout, "query_timeout": queryTimeout,
             "claim_batch": claimBatch, "claim_concurrency": claimConcurrency, "dispose_batch": disposeBatch,
             "max_claim_wait": maxClaimWait, "claim_poll": claimPoll, "tick_interval": tickInterval, "bi_refresh_interval": biRefreshInterval,
             "signal_boost": signalBoost, "shutdown_grace": shutdownGrace, "auth_free_failures": authFreeFailures, "auth_max_delay": authMaxDelay,
