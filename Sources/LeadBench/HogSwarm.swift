@@ -54,7 +54,8 @@ public final class HogSwarm: Sendable {
         public var lifetimes: [Double] = []
         /// Connects that failed or got nothing at all.
         public var failedConnects = 0
-        /// Bytes of requests the server took from hogs.
+        /// Bytes of requests the kernel accepted from hogs (most of them wait in the socket
+        /// buffers of both ends, unread by the server).
         public var bytesSent = 0
         /// Hogs in (admitted and not closed) now, and the most at once.
         public var inNow = 0
@@ -70,7 +71,7 @@ public final class HogSwarm: Sendable {
         public var text: String {
             "connects=\(connects) admitted=\(admitted) refused=\(refused) logged_in=\(loggedIn) auth_failed=\(authFailed) "
                 + "closed_by_server=\(closedByServer) lifetime(min/median/max)=\(lifetimeText) failed_connects=\(failedConnects) "
-                + String(format: "most_in_at_once=%d request_bytes_taken=%.1fMB", mostIn, Double(bytesSent) / 1_048_576)
+                + String(format: "most_in_at_once=%d request_bytes_sent=%.1fMB", mostIn, Double(bytesSent) / 1_048_576)
         }
     }
 

@@ -40,6 +40,10 @@ public struct HostilePhaseResult: Sendable {
     public var rssStart = 0
     public var rssMax = 0
     public var rssFinal = 0
+    /// The most memory the kernel held in TCP socket buffers on this host during the window
+    /// (/proc/net/sockstat, both ends of every connection: the hogs' unsent and the
+    /// server's unread requests, the server's unsent replies), bytes.
+    public var kernelTCPMax = 0
     public var hogs: HogSwarm.Counts?
     /// The server process was still running at the end of the phase.
     public var serverAlive = true
@@ -52,8 +56,9 @@ public struct HostilePhaseResult: Sendable {
         } else {
             text += " agents=FAILED(\(loginFailure ?? "?"))"
         }
-        text += String(format: " rss_start=%.1fMB rss_max=%.1fMB rss_final=%.1fMB server_alive=%@",
-                       Double(rssStart) / 1_048_576, Double(rssMax) / 1_048_576, Double(rssFinal) / 1_048_576, serverAlive ? "yes" : "NO")
+        text += String(format: " rss_start=%.1fMB rss_max=%.1fMB rss_final=%.1fMB host_tcp_buffers_max=%.1fMB server_alive=%@",
+                       Double(rssStart) / 1_048_576, Double(rssMax) / 1_048_576, Double(rssFinal) / 1_048_576,
+                       Double(kernelTCPMax) / 1_048_576, serverAlive ? "yes" : "NO")
         if let hogs { text += " hogs: " + hogs.text }
         return text
     }
@@ -120,10 +125,10 @@ public struct HostileBench: Sendable {
             }
             swarm = HogSwarm(settings)
         }
-        let samples = Mutex<[(at: UInt64, rss: Int)]>([])
+        let samples = Mutex<[(at: UInt64, rss: Int, tcp: Int)]>([])
         let sampler = Task {
             while !Task.isCancelled {
-                if let s = server.sample { samples.withLock { $0.append((s.at, s.rss)) } }
+                if let s = server.sample { samples.withLock { $0.append((s.at, s.rss, Self.kernelTCPMemory())) } }
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -172,7 +177,20 @@ public struct HostileBench: Sendable {
         result.rssStart = window.first?.rss ?? 0
         result.rssMax = window.map(\.rss).max() ?? 0
         result.rssFinal = window.last?.rss ?? 0
+        result.kernelTCPMax = window.map(\.tcp).max() ?? 0
         return result
+    }
+
+    /// Memory in TCP socket buffers on this host now: the `mem` pages of /proc/net/sockstat.
+    static func kernelTCPMemory() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/net/sockstat", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("TCP:") {
+            let words = line.split(separator: " ")
+            if let i = words.firstIndex(of: "mem"), i + 1 < words.count, let pages = Int(words[i + 1]) {
+                return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+            }
+        }
+        return 0
     }
 
     /// The side-by-side table: each phase against the baseline (the first baseline phase).
@@ -183,8 +201,8 @@ public struct HostileBench: Sendable {
             return String(format: "%.2f", a / b)
         }
         var rows = [
-            "| phase | s | agents' cycles/s | claim p50 / p99 / p99.9 ms | p99 ÷ baseline | errors | server RSS max MB (start → final) | RSS max ÷ baseline | hostile connections |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| phase | s | agents' cycles/s | claim p50 / p99 / p99.9 ms | p99 ÷ baseline | errors | server RSS max MB (start → final) | RSS max ÷ baseline | host TCP buffers max MB | hostile connections |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results {
             let claims = r.load.map { String(format: "%.2f / %.2f / %.2f", $0.claims.p50, $0.claims.p99, $0.claims.p999) } ?? "agents failed"
@@ -193,7 +211,7 @@ public struct HostileBench: Sendable {
             let errors = r.load.map { LoadSummary.describe($0.errors) } ?? (r.loginFailure ?? "–")
             let rss = String(format: "%.1f (%.1f → %.1f)", Double(r.rssMax) / 1_048_576, Double(r.rssStart) / 1_048_576, Double(r.rssFinal) / 1_048_576)
             let hogs = r.hogs.map { "admitted \($0.admitted), refused \($0.refused), closed by server \($0.closedByServer) (lived \($0.lifetimeText)), most in at once \($0.mostIn)" } ?? "–"
-            rows.append("| \(r.phase.kind.rawValue) | \(r.phase.seconds) | \(rate) | \(claims) | \(p99) | \(errors) | \(rss) | \(ratio(Double(r.rssMax), base.map { Double($0.rssMax) })) | \(hogs) |")
+            rows.append("| \(r.phase.kind.rawValue) | \(r.phase.seconds) | \(rate) | \(claims) | \(p99) | \(errors) | \(rss) | \(ratio(Double(r.rssMax), base.map { Double($0.rssMax) })) | \(String(format: "%.0f", Double(r.kernelTCPMax) / 1_048_576)) | \(hogs) |")
         }
         return rows
     }

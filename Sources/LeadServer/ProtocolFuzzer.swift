@@ -254,8 +254,8 @@ struct FuzzConnection {
         var rowsTag: String?
         let deadline = ContinuousClock.now + settings.replyTimeout
         var alive = true
-        while next < expected.count || rowsLeft >= 0 {
-            while let text = socket.nextLine() {
+        while true {
+            while next < expected.count || rowsLeft >= 0, let text = socket.nextLine() {
                 if rowsLeft > 0 {
                     if !text.hasPrefix("ROW") { report.fail("expected ROW, got \(Self.preview(text))") }
                     rowsLeft -= 1
@@ -268,14 +268,11 @@ struct FuzzConnection {
                     rowsLeft = -1
                     continue
                 }
-                guard next < expected.count else {
-                    report.fail("a reply nobody asked for: \(Self.preview(text))")
-                    continue
-                }
                 rowsLeft = check(text, against: expected[next])
                 rowsTag = expected[next].tag
                 next += 1
             }
+            if next == expected.count && rowsLeft < 0 && out.isEmpty { break }
             if !alive { break }
             if ContinuousClock.now >= deadline {
                 report.fail("no reply within \(settings.replyTimeout) (\(expected.count - next) of \(expected.count) owed)")
