@@ -1,6 +1,7 @@
 import Foundation
 import LeadCore
 import LeadProtocol
+import Synchronization
 
 /// A protocol fuzzer: sends random and mutated request lines to a live server over several
 /// connections (logged in as an agent, as a team lead, or never logged in) and checks the
@@ -37,7 +38,8 @@ public struct ProtocolFuzzer: Sendable {
     public struct Settings: Sendable {
         public var host = "127.0.0.1"
         public var port: Int
-        /// Lines to send in all, shared evenly by the connections.
+        /// Lines to send in all. The connections take them from one pool a burst at a
+        /// time, so a connection whose verbs are slow (the team lead's) sends fewer.
         public var lines: Int
         /// One connection per entry: its login, or nil for a connection that never logs in.
         public var connections: [Login?]
@@ -109,17 +111,16 @@ public struct ProtocolFuzzer: Sendable {
     /// Runs every connection to its share of lines and returns the merged report.
     public func run() async -> Report {
         let started = ContinuousClock.now
-        let count = max(1, settings.connections.count)
+        let pool = FuzzLinePool(settings.lines)
         var reports: [Report] = []
         await withTaskGroup(of: Report.self) { group in
             for (index, login) in settings.connections.enumerated() {
-                let quota = settings.lines / count + (index < settings.lines % count ? 1 : 0)
                 let settings = self.settings
                 let seed = settings.seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
                 group.addTask {
                     await withCheckedContinuation { continuation in
                         Thread.detachNewThread {
-                            var run = FuzzConnection(settings: settings, login: login, quota: quota, seed: seed)
+                            var run = FuzzConnection(settings: settings, login: login, pool: pool, seed: seed)
                             continuation.resume(returning: run.run())
                         }
                     }
@@ -132,6 +133,23 @@ public struct ProtocolFuzzer: Sendable {
         let elapsed = ContinuousClock.now - started
         total.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return total
+    }
+}
+
+/// The lines still to send, shared by the connections.
+final class FuzzLinePool: Sendable {
+    private let left: Atomic<Int>
+
+    init(_ lines: Int) { left = Atomic(lines) }
+
+    /// Takes up to `wanted` lines; 0 once the pool is empty.
+    func take(_ wanted: Int) -> Int {
+        while true {
+            let now = left.load(ordering: .relaxed)
+            let taken = min(now, wanted)
+            if taken <= 0 { return 0 }
+            if left.compareExchange(expected: now, desired: now - taken, ordering: .relaxed).exchanged { return taken }
+        }
     }
 }
 
@@ -149,15 +167,15 @@ struct FuzzExpectation {
 struct FuzzConnection {
     let settings: ProtocolFuzzer.Settings
     let login: ProtocolFuzzer.Login?
-    let quota: Int
+    let pool: FuzzLinePool
     var generator: FuzzLineGenerator
     var report = ProtocolFuzzer.Report()
     static let knownCodes = Set(ErrorCode.allCases.map(\.rawValue))
 
-    init(settings: ProtocolFuzzer.Settings, login: ProtocolFuzzer.Login?, quota: Int, seed: UInt64) {
+    init(settings: ProtocolFuzzer.Settings, login: ProtocolFuzzer.Login?, pool: FuzzLinePool, seed: UInt64) {
         self.settings = settings
         self.login = login
-        self.quota = quota
+        self.pool = pool
         generator = FuzzLineGenerator(seed: seed, settings: settings, loggedIn: login != nil)
     }
 
@@ -165,7 +183,8 @@ struct FuzzConnection {
         var socket: FuzzSocket?
         var framer = LineFramer(maxLineLength: settings.maxLineLength)
         var connectFailures = 0
-        while report.lines < quota {
+        var size = pool.take(generator.burstSize())
+        while size > 0 {
             if socket == nil {
                 socket = open()
                 framer = LineFramer(maxLineLength: settings.maxLineLength)
@@ -178,7 +197,6 @@ struct FuzzConnection {
                 connectFailures = 0
             }
             // One burst: 1–48 lines sent back to back (pipelined), then all their replies.
-            let size = min(quota - report.lines, generator.burstSize())
             var bytes: [UInt8] = []
             var expected: [FuzzExpectation] = []
             var closing = false
@@ -207,6 +225,7 @@ struct FuzzConnection {
                 socket = nil
                 report.reconnects += 1
             }
+            size = pool.take(generator.burstSize())
         }
         return report
     }
