@@ -52,6 +52,7 @@ public struct HostilePhaseResult: Sendable {
     public var line: String {
         var text = "hostile phase=\(phase.kind.rawValue) seconds=\(phase.seconds)"
         if let load {
+            text += " agents_logged_in=all"
             text += String(format: " agents_cycles=%.0f/s claim %@ errors=%@", load.rate, load.claims.text, LoadSummary.describe(load.errors))
         } else {
             text += " agents=FAILED(\(loginFailure ?? "?"))"

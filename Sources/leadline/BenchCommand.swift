@@ -248,14 +248,15 @@ struct BenchHostile: AsyncParsableCommand {
         commandName: "hostile",
         abstract: "Clients that pipeline and never read, beside real agents: the agents' CLAIM latency and the server's RSS, against a baseline.",
         discussion: """
-            Phases, each with its own leadline serve and the same agents (from 127.0.0.2) looping CLAIM → DISPOSE/CONVERT:
-              baseline     the agents alone;
-              auth         --hogs connections (from 127.0.0.1) AUTH as hog agents, then pipeline PING and never read
-                           (SO_RCVBUF 4 KiB): the pipeline bound and reply_timeout at work;
-              noauth       the same without AUTH (PING, CLAIM, MINE, LEAD SHOW): the per-address cap (128) and
-                           auth_timeout (10 s) at work as well.
-            A hog the server closes connects again after 1 s. The server runs with its own client limits
-            (auth_timeout, max_unauthenticated_per_address, reply_timeout), max_connections 20000 and no idle timeout.
+            Phases, each with its own leadline serve and the same agents (from 127.0.0.2) looping CLAIM → DISPOSE/CONVERT.
+
+            baseline: the agents alone.
+
+            auth: --hogs connections (from 127.0.0.1, SO_RCVBUF 4 KiB) AUTH as hog agents, then pipeline PING and never read: the pipeline bound and reply_timeout at work.
+
+            noauth: the same without AUTH (PING, CLAIM, MINE, LEAD SHOW): the per-address cap and auth_timeout at work as well.
+
+            A hog the server closes connects again after 1 s. The server runs with its own client limits (auth_timeout, max_unauthenticated_per_address, reply_timeout), max_connections 20000 and no idle timeout. Figures in RELIABILITY.md.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -295,10 +296,7 @@ struct BenchFlood: AsyncParsableCommand {
         commandName: "flood",
         abstract: "Idle connections that never AUTH, all from 127.0.0.1, while agents from 127.0.0.2 work; against a baseline.",
         discussion: """
-            leadline serve runs with its default client limits (max_connections 1024, max_unauthenticated_per_address 128,
-            auth_timeout 10 s, idle_timeout 300 s) unless --serve-arg says otherwise. A flood connection the server
-            refuses or closes connects again after 1 s. Reports how many were admitted and refused, whether every agent
-            logged in, the agents' CLAIM latency and the server's RSS.
+            leadline serve runs with its default client limits (max_connections 1024, max_unauthenticated_per_address 128, auth_timeout 10 s, idle_timeout 300 s) unless --serve-arg says otherwise. A flood connection the server refuses or closes connects again after 1 s. Reports how many were admitted and refused, whether every agent logged in, the agents' CLAIM latency and the server's RSS, against a baseline phase of the agents alone.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -328,11 +326,7 @@ struct BenchFuzz: AsyncParsableCommand {
         commandName: "fuzz",
         abstract: "Random and mutated protocol lines against a live leadline serve; every line must get exactly one known reply.",
         discussion: """
-            Runs on a copy of the seeded database, in a team `fuzz` of its own (a senior agent, a team lead, 2,000 leads).
-            Connections: --agent-connections logged in as the agent, --lead-connections as the team lead, and
-            --anonymous-connections that never log in, sharing --lines. leadline serve runs with auth_timeout 0 (an
-            unsolicited NOAUTH would break the one-reply-per-line count) and auth_max_delay 0 (failed AUTHs are part of
-            the fuzz). The test suite runs the same driver for 20,000 lines (ProtocolFuzzTests).
+            Runs on a copy of the seeded database, in a team `fuzz` of its own (a senior agent, a team lead, 2,000 leads). Connections: --agent-connections logged in as the agent, --lead-connections as the team lead, and --anonymous-connections that never log in, sharing --lines. leadline serve runs with auth_timeout 0 (an unsolicited NOAUTH would break the one-reply-per-line count) and auth_max_delay 0 (failed AUTHs are part of the fuzz). The test suite runs the same driver for 20,000 lines (ProtocolFuzzTests).
             """)
 
     @OptionGroup var database: DatabaseOptions
