@@ -3,11 +3,13 @@
 # embedded cluster once, starts it with the benchmark settings, and runs
 #   leadline bench compare (floor through leadline vs pgbench on the same SQL, per N),
 #   the floor over two leadline serve instances, wake-up latency, 10,000 idle connections,
-#   PgQueuer as a peer, and the 1M-lead CSV import.
+#   PgQueuer as a peer, and the 1M-lead CSV import; and on request the hostile-client
+#   benchmarks of RELIABILITY.md (hostile, flood, fuzz).
 # Everything talks to 127.0.0.1 or the cluster's Unix socket only.
 #
 #   bash scripts/bench.sh                 # everything (about 45 minutes)
 #   bash scripts/bench.sh compare         # one part: compare | two | wakeup | idle | pgqueuer | import
+#   bash scripts/bench.sh hostile flood fuzz   # RELIABILITY.md (not part of the default run)
 # Environment: BENCH_DIR (default /tmp/llbench), BENCH_SECONDS (60), BENCH_AGENTS (1,8,64,256,1000),
 # LEADLINE (a built binary; default: build .build-bench/release/leadline).
 set -euo pipefail
@@ -72,6 +74,12 @@ for part in $PARTS; do
         if [ -f "$DIR/leads1m.csv" ]; then "$LEADLINE" seed --leads 1 --csv /dev/null --database-url "$IMPORT_DB" >/dev/null
         else "$LEADLINE" seed --leads 1000000 --csv "$DIR/leads1m.csv" --database-url "$IMPORT_DB" >/dev/null; fi
         /usr/bin/time -f "import wall=%es user=%Us sys=%Ss maxrss=%MkB" "$LEADLINE" import --quiet "$DIR/leads1m.csv" --database-url "$IMPORT_DB" ;;
+    hostile)  # 1000 clients that pipeline and never read, beside 32 agents; baseline first (RELIABILITY.md)
+        "$LEADLINE" bench hostile --database-url "$DB" --hogs 1000 --agents 32 --seconds "$SECS" ;;
+    flood)    # 1024 idle connections that never AUTH from 127.0.0.1; 32 agents from 127.0.0.2
+        "$LEADLINE" bench flood --database-url "$DB" --connections 1024 --agents 32 --seconds "$SECS" ;;
+    fuzz)     # a million random and mutated protocol lines
+        "$LEADLINE" bench fuzz --database-url "$DB" --lines 1000000 ;;
     *) echo "unknown part $part" >&2; exit 2 ;;
     esac
 done

@@ -53,9 +53,14 @@ public final class FloorLoad: Sendable {
     private let finished = Atomic<Int>(0)
     private let failedLogins = Atomic<Int>(0)
 
-    public init(agents: [BenchAgent], host: String = "127.0.0.1", ports: [Int], seconds: Int, mix: CallMix = CallMix()) {
+    /// The loopback address the agents connect from (nil: the system's choice, 127.0.0.1).
+    public let source: String?
+
+    public init(agents: [BenchAgent], host: String = "127.0.0.1", source: String? = nil, ports: [Int], seconds: Int,
+                mix: CallMix = CallMix()) {
         self.agents = agents
         self.host = host
+        self.source = source
         self.ports = ports
         self.mix = mix
         recorder = LoadRecorder(seconds: seconds)
@@ -103,7 +108,9 @@ public final class FloorLoad: Sendable {
 
     private func connect(_ agent: BenchAgent, port: Int, group: MultiThreadedEventLoopGroup) async throws -> Channel {
         let mix = self.mix
-        return try await ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        return try await bootstrap
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(30))
             .channelInitializer { channel in

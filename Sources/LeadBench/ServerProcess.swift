@@ -120,13 +120,18 @@ public final class ServeInstance: Sendable {
     public let process: ChildProcess
     public let port: Int
 
+    /// The client limits the load benchmarks run with: room for 10,000 connections, and no
+    /// idle or AUTH deadline or per-address cap (a benchmark opens its connections faster
+    /// than a floor does). The hostile-client benchmarks pass their own.
+    public static let benchmarkLimits = ["--max-connections", "20000", "--idle-timeout", "0", "--auth-timeout", "0",
+                                         "--max-unauthenticated-per-address", "0", "--auth-free-failures", "1000"]
+
     /// Starts `leadline serve` and waits until it accepts connections.
+    /// - Parameter limits: flags for the client limits (`benchmarkLimits`; [] = the server's defaults).
     public static func start(executable: String, conninfo: String, port: Int, poolSize: Int, extra: [String] = [],
-                             logPath: String) async throws -> ServeInstance {
+                             limits: [String] = benchmarkLimits, logPath: String) async throws -> ServeInstance {
         let args = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", String(port),
-                    "--metrics-port=-1", "--pool-size", String(poolSize), "--max-connections", "20000",
-                    "--idle-timeout", "0", "--auth-timeout", "0", "--max-unauthenticated-per-address", "0",
-                    "--log-level", "warning", "--auth-free-failures", "1000"] + extra
+                    "--metrics-port=-1", "--pool-size", String(poolSize), "--log-level", "warning"] + limits + extra
         let process = try ChildProcess(executable: executable, arguments: args, logPath: logPath)
         let instance = ServeInstance(process: process, port: port)
         let deadline = ContinuousClock.now + .seconds(60)

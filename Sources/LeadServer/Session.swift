@@ -231,6 +231,7 @@ final class SessionHandler: ChannelDuplexHandler {
         }
         if let refusal {
             stopped = true
+            handle.release()  // never admitted: break the handle ↔ session cycle now
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal.encode()))).whenComplete { _ in
                 channel.close(promise: nil)
             }
@@ -599,12 +600,16 @@ final class SessionHandle: Sendable {
 
     var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
-    /// Sends one untagged error line, then closes (the AUTH deadline).
+    /// Sends one untagged error line and closes (the AUTH deadline). The close does not
+    /// wait for the write: a client that does not read would hold the connection open.
     func closeAfter(_ reply: Reply) {
-        let channel = self.channel
-        channel.writeAndFlush(ByteBuffer(string: reply.encode())).whenComplete { _ in
-            channel.close(promise: nil)
-        }
+        channel.writeAndFlush(ByteBuffer(string: reply.encode()), promise: nil)
+        channel.close(promise: nil)
+    }
+
+    /// Lets go of the session state of a connection that was never admitted.
+    func release() {
+        state.withLock { Self.finish(&$0) }
     }
 
     /// The executor ends the session (QUIT, end of input, a line too long, a failed

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeadBench
+import LeadServer
 import NIOPosix
 import Postgres
 
@@ -8,14 +9,15 @@ import Postgres
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the sales-floor load over the protocol, pgbench on the same SQL, wake-ups, idle connections.",
+        abstract: "Benchmarks: the sales-floor load over the protocol, pgbench on the same SQL, wake-ups, idle connections, hostile clients, a protocol fuzz.",
         discussion: """
             Run against a seeded database (`leadline seed --leads 1000000`); scripts/bench.sh sets one up and
             runs everything. Each run copies the seeded database (CREATE DATABASE … TEMPLATE) so every run
             starts from the same data, and starts its own `leadline serve` (this binary) on 127.0.0.1.
             The database must be given as a libpq keyword conninfo (host=… dbname=…), or --data-dir.
             """,
-        subcommands: [BenchFloor.self, BenchPgbench.self, BenchCompare.self, BenchWakeup.self, BenchIdle.self])
+        subcommands: [BenchFloor.self, BenchPgbench.self, BenchCompare.self, BenchWakeup.self, BenchIdle.self,
+                      BenchHostile.self, BenchFlood.self, BenchFuzz.self])
 }
 
 /// Options every bench command shares.
@@ -227,5 +229,152 @@ struct BenchIdle: AsyncParsableCommand {
             await server.stop()
             try? await group.shutdownGracefully()
         }
+    }
+}
+
+/// Runs the phases of a hostile-client benchmark and prints each result, the side-by-side
+/// table and the check; throws if the check failed or the server died.
+private func runHostile(_ bench: HostileBench) async throws {
+    let (results, check) = try await bench.run()
+    BenchLog.say("")
+    for row in HostileBench.table(results) { BenchLog.say(row) }
+    BenchLog.say(check.description)
+    if !check.passed { throw CommandFailure("the correctness check failed") }
+    if results.contains(where: { !$0.serverAlive }) { throw CommandFailure("leadline serve died during a phase") }
+}
+
+struct BenchHostile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hostile",
+        abstract: "Clients that pipeline and never read, beside real agents: the agents' CLAIM latency and the server's RSS, against a baseline.",
+        discussion: """
+            Phases, each with its own leadline serve and the same agents (from 127.0.0.2) looping CLAIM → DISPOSE/CONVERT.
+
+            baseline: the agents alone.
+
+            auth: --hogs connections (from 127.0.0.1, SO_RCVBUF 4 KiB) AUTH as hog agents, then pipeline PING and never read: the pipeline bound and reply_timeout at work.
+
+            noauth: the same without AUTH (PING, CLAIM, MINE, LEAD SHOW): the per-address cap and auth_timeout at work as well.
+
+            A hog the server closes connects again after 1 s. The server runs with its own client limits (auth_timeout, max_unauthenticated_per_address, reply_timeout), max_connections 20000 and no idle timeout. Figures in RELIABILITY.md.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Hostile connections.") var hogs = 1000
+    @Option(help: "Real agents.") var agents = 32
+    @Option(name: .customLong("baseline-seconds"), help: "Length of the baseline phase (default: --seconds).") var baselineSeconds: Int?
+    @Option(name: .customLong("reply-timeout"), help: "leadline serve --reply-timeout (default: the server's, 30 s).") var replyTimeout: String?
+    @Option(help: "Phases to run, in order: baseline, auth, noauth.") var phases = "baseline,auth,noauth"
+
+    func run() async throws {
+        let limit = raiseOpenFileLimit()
+        guard limit > hogs + agents + 200 else { throw CommandFailure("ulimit -n is \(limit); raise it above \(hogs + agents + 200)") }
+        var kinds: [HostilePhase] = []
+        for name in phases.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch name {
+            case "baseline": kinds.append(HostilePhase(.baseline, seconds: baselineSeconds ?? bench.seconds))
+            case "auth": kinds.append(HostilePhase(.hogsLoggedIn, seconds: bench.seconds))
+            case "noauth": kinds.append(HostilePhase(.hogsUnauthenticated, seconds: bench.seconds))
+            default: throw ValidationError("unknown phase \(name): baseline, auth or noauth")
+            }
+        }
+        try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            let runs = bench.runs(conninfo)
+            var hostile = HostileBench(database: runs.database, serve: runs.serve, fresh: runs.fresh)
+            hostile.agents = agents
+            hostile.hogs = hogs
+            hostile.phases = kinds
+            hostile.limits = ["--max-connections", "20000", "--idle-timeout", "0"] + (replyTimeout.map { ["--reply-timeout", $0] } ?? [])
+            try await runHostile(hostile)
+        }
+    }
+}
+
+struct BenchFlood: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flood",
+        abstract: "Idle connections that never AUTH, all from 127.0.0.1, while agents from 127.0.0.2 work; against a baseline.",
+        discussion: """
+            leadline serve runs with its default client limits (max_connections 1024, max_unauthenticated_per_address 128, auth_timeout 10 s, idle_timeout 300 s) unless --serve-arg says otherwise. A flood connection the server refuses or closes connects again after 1 s. Reports how many were admitted and refused, whether every agent logged in, the agents' CLAIM latency and the server's RSS, against a baseline phase of the agents alone.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Flood connections.") var connections = 1024
+    @Option(help: "Real agents.") var agents = 32
+    @Option(name: .customLong("baseline-seconds"), help: "Length of the baseline phase (0: none; default: --seconds).") var baselineSeconds: Int?
+
+    func run() async throws {
+        let limit = raiseOpenFileLimit()
+        guard limit > connections + agents + 200 else { throw CommandFailure("ulimit -n is \(limit); raise it above \(connections + agents + 200)") }
+        let baseline = baselineSeconds ?? bench.seconds
+        try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            let runs = bench.runs(conninfo)
+            var flood = HostileBench(database: runs.database, serve: runs.serve, fresh: runs.fresh)
+            flood.agents = agents
+            flood.hogs = connections
+            flood.phases = (baseline > 0 ? [HostilePhase(.baseline, seconds: baseline)] : []) + [HostilePhase(.flood, seconds: bench.seconds)]
+            flood.limits = []
+            try await runHostile(flood)
+        }
+    }
+}
+
+struct BenchFuzz: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fuzz",
+        abstract: "Random and mutated protocol lines against a live leadline serve; every line must get exactly one known reply.",
+        discussion: """
+            Runs on a copy of the seeded database, in a team `fuzz` of its own (a senior agent, a team lead, 2,000 leads). Connections: --agent-connections logged in as the agent, --lead-connections as the team lead, and --anonymous-connections that never log in, sharing --lines. leadline serve runs with auth_timeout 0 (an unsolicited NOAUTH would break the one-reply-per-line count) and auth_max_delay 0 (failed AUTHs are part of the fuzz). The test suite runs the same driver for 20,000 lines (ProtocolFuzzTests).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Lines to send in all.") var lines = 1_000_000
+    @Option(help: "Random seed.") var seed: UInt64 = 0x5EED
+    @Option(name: .customLong("agent-connections")) var agentConnections = 2
+    @Option(name: .customLong("lead-connections")) var leadConnections = 1
+    @Option(name: .customLong("anonymous-connections")) var anonymousConnections = 1
+
+    func run() async throws {
+        let passed = try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            let runs = bench.runs(conninfo)
+            try runs.database.settle()
+            let copy = runs.fresh ? try runs.database.freshCopy(named: "leadline_bench_run") : conninfo
+            let world = try FuzzWorld.prepare(conninfo: copy)
+            try FileManager.default.createDirectory(atPath: bench.logDir, withIntermediateDirectories: true)
+            let server = try await ServeInstance.start(executable: currentExecutable(), conninfo: copy, port: bench.basePort,
+                                                       poolSize: bench.poolSize, extra: ["--auth-max-delay", "0"] + bench.serveArgs,
+                                                       logPath: bench.logDir + "/serve-fuzz.log")
+            var settings = ProtocolFuzzer.Settings(
+                port: server.port, lines: lines,
+                connections: Array(repeating: world.agent, count: agentConnections) + Array(repeating: world.teamLead, count: leadConnections)
+                    + Array(repeating: nil, count: anonymousConnections))
+            settings.seed = seed
+            settings.leadIDs = world.leadIDs
+            settings.agentNames = world.agentNames
+            settings.teams = world.teams
+            let before = server.sample
+            let report = await ProtocolFuzzer(settings).run()
+            let after = server.sample
+            var alive = !server.process.hasExited
+            if alive {
+                // Still serving: a new connection gets HELLO and a PING answer.
+                let client = try? await ProtocolClient.connect(port: server.port)
+                let hello = try? await client?.line()
+                let ping = try? await client?.call("PING")
+                await client?.close()
+                alive = hello == "HELLO leadline proto=1" && ping?.first?.hasPrefix("OK time=") == true
+            }
+            await server.stop()
+            BenchLog.say(report.description)
+            BenchLog.say(String(format: "server alive_and_answering=%@ rss_before=%.1fMB rss_after=%.1fMB peak=%.1fMB",
+                                alive ? "yes" : "NO", Double(before?.rss ?? 0) / 1_048_576, Double(after?.rss ?? 0) / 1_048_576,
+                                Double(after?.peakRSS ?? 0) / 1_048_576))
+            for sample in report.failureSamples { BenchLog.say("failure: \(sample)") }
+            return report.passed && alive
+        }
+        if !passed { throw CommandFailure("the fuzz run found failures") }
     }
 }

@@ -18,6 +18,11 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("metrics-port"), parsing: .unconditional, help: Self.help("metrics_port")) var metricsPort: String?
     @Option(name: .customLong("max-connections"), help: Self.help("max_connections")) var maxConnections: String?
     @Option(name: .customLong("idle-timeout"), help: Self.help("idle_timeout")) var idleTimeout: String?
+    @Option(name: .customLong("auth-timeout"), help: Self.help("auth_timeout")) var authTimeout: String?
+    @Option(name: .customLong("max-unauthenticated-per-address"), help: Self.help("max_unauthenticated_per_address"))
+    var maxUnauthenticatedPerAddress: String?
+    @Option(name: .customLong("reply-timeout"), help: Self.help("reply_timeout")) var replyTimeout: String?
+    @Option(name: .customLong("login-check-interval"), help: Self.help("login_check_interval")) var loginCheckInterval: String?
     @Option(name: .customLong("max-line-length"), help: Self.help("max_line_length")) var maxLineLength: String?
     @Option(name: .customLong("pipeline-depth"), help: Self.help("pipeline_depth")) var pipelineDepth: String?
     @Option(name: .customLong("pool-size"), help: Self.help("pool_size")) var poolSize: String?
@@ -49,7 +54,9 @@ struct ServerOptions: ParsableArguments {
     private var given: [String: String?] {
         [
             "host": host, "port": port, "metrics_host": metricsHost, "metrics_port": metricsPort,
-            "max_connections": maxConnections, "idle_timeout": idleTimeout, "max_line_length": maxLineLength,
+            "max_connections": maxConnections, "idle_timeout": idleTimeout, "auth_timeout": authTimeout,
+            "max_unauthenticated_per_address": maxUnauthenticatedPerAddress, "reply_timeout": replyTimeout,
+            "login_check_interval": loginCheckInterval, "max_line_length": maxLineLength,
             "pipeline_depth": pipelineDepth, "pool_size": poolSize, "pool_timeout": poolTimeout, "query_timeout": queryTimeout,
             "claim_batch": claimBatch, "claim_concurrency": claimConcurrency, "dispose_batch": disposeBatch,
             "max_claim_wait": maxClaimWait, "claim_poll": claimPoll, "tick_interval": tickInterval, "bi_refresh_interval": biRefreshInterval,
