@@ -33,6 +33,11 @@ public final class LeadServer: Service, Sendable {
     /// SO_SNDBUF of protocol connections (Linux doubles it): unread replies the kernel
     /// holds per connection, beyond the one reply the server is writing.
     static let sendBufferBytes = 64 * 1024
+    /// SO_RCVBUF of protocol connections (set on the listening socket, so accepted ones
+    /// have it from the handshake on; Linux doubles it): requests the kernel holds for a
+    /// connection whose pipeline is full. Without it the kernel autotunes to megabytes per
+    /// connection, and 1,000 clients that send without reading park gigabytes there.
+    static let receiveBufferBytes = 64 * 1024
     private let addresses = Mutex<(value: Addresses?, waiting: [CheckedContinuation<Addresses, Never>])>((nil, []))
 
     /// - Parameters:
@@ -83,6 +88,7 @@ public final class LeadServer: Service, Sendable {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(.so_rcvbuf), value: LeadServer.receiveBufferBytes)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // A fixed send buffer (no autotuning to megabytes): replies a client leaves
@@ -94,6 +100,9 @@ public final class LeadServer: Service, Sendable {
             // KiB), so idle connections do not each hold 2 KiB and a connection whose
             // pipeline is full holds at most one read's bytes.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 16384))
+            // One read per readiness event: a client that pipelines faster than it is
+            // answered leaves at most one read (16 KiB) pending, not four.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .bind(host: config.host, port: config.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }

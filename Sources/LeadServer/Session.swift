@@ -72,10 +72,9 @@ enum Session {
         let verbs = Verbs(context: context)
         let channel = handle.channel
         func send(_ reply: Reply, verb: String) async -> Bool {
-            context.metrics.request(verb: verb)
-            if case .error(_, let code, _) = reply { context.metrics.error(code: code) }
+            count(reply, verb: verb, metrics: context.metrics)
             handle.writeStarts(at: context.clock.now())
-            defer { handle.writeEnds() }
+            defer { handle.writeEnds(at: context.clock.now()) }
             do {
                 try await channel.writeAndFlush(ByteBuffer(string: reply.encode()))
                 return true
@@ -113,6 +112,12 @@ enum Session {
             }
             handle.answered(at: context.clock.now())
         }
+    }
+
+    /// Counts a reply in the metrics (requests by verb, errors by code).
+    static func count(_ reply: Reply, verb: String, metrics: ServerMetrics) {
+        metrics.request(verb: verb)
+        if case .error(_, let code, _) = reply { metrics.error(code: code) }
     }
 
     // MARK: sweeper
@@ -185,6 +190,8 @@ final class SessionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
+    /// For the requests the loop answers itself (`Verbs.immediate`).
+    private let verbs: Verbs
     private var handle: SessionHandle?
     private var framer: LineFramer
     /// Bytes read and not yet framed (only while the pipeline is full: at most one read).
@@ -199,6 +206,7 @@ final class SessionHandler: ChannelDuplexHandler {
 
     init(server: ServerContext) {
         self.server = server
+        verbs = Verbs(context: server)
         framer = LineFramer(maxLineLength: server.config.maxLineLength)
     }
 
@@ -306,6 +314,8 @@ final class SessionHandler: ChannelDuplexHandler {
     /// time, so a read holding thousands of lines queues no more than the depth allows.
     private func frame(context: ChannelHandlerContext) {
         guard let handle else { return }
+        var wrote = false
+        defer { if wrote { context.flush() } }
         while !stopped, pending.readableBytes > 0, handle.takeRoom() {
             let view = pending.readableBytesView
             let end = view.firstIndex(of: 0x0A).map { $0 - view.startIndex + 1 } ?? view.count
@@ -319,6 +329,10 @@ final class SessionHandler: ChannelDuplexHandler {
                     enqueue(.tooLong, handle: handle, context: context)
                 case .line(let bytes):
                     let item = Session.classify(bytes, handle: handle)
+                    if answerOnLoop(item, handle: handle, context: context) {
+                        wrote = true
+                        continue
+                    }
                     if case .request(let request, _, _, _) = item, request.verb == "QUIT" {
                         // Requests after QUIT are not answered (docs/PROTOCOL.md §12 QUIT).
                         stopped = true
@@ -335,6 +349,43 @@ final class SessionHandler: ChannelDuplexHandler {
             stopped = true
             enqueue(.end, handle: handle, context: context)
         }
+    }
+
+    /// Answers a request on the loop when that needs no database and nothing is queued,
+    /// running or being written by the executor before it (so replies keep their order):
+    /// refusals from parsing and the session checks, PING and HELP (`Verbs.immediate`).
+    /// The reply holds a pipeline slot until the socket has taken it, so a client that
+    /// does not read stalls here as it would behind the executor, and `reply_timeout`
+    /// counts from the first write the socket did not take. Returns false to queue it.
+    private func answerOnLoop(_ item: Session.Queued, handle: SessionHandle, context: ChannelHandlerContext) -> Bool {
+        let reply: Reply
+        let verb: String
+        switch item {
+        case .refused(let refusal):
+            guard handle.loopMayAnswer() != nil else { return false }
+            reply = refusal
+            verb = "-"
+        case .request(let request, let spec, let busy, let waitingClaim):
+            guard let session = handle.loopMayAnswer(),
+                  let outcome = verbs.immediate(request, spec: spec, busy: busy, session: session),
+                  !outcome.closes else { return false }
+            if waitingClaim { handle.waitingClaimAnswered() }
+            reply = outcome.reply
+            verb = request.verb
+        case .tooLong, .end:
+            return false
+        }
+        Session.count(reply, verb: verb, metrics: server.metrics)
+        let clock = server.clock
+        handle.loopAnswers(at: clock.now())
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenComplete { _ in
+            let now = clock.now()
+            handle.writeEnds(at: now)
+            handle.answered(at: now)
+        }
+        context.write(wrapOutboundOut(ByteBuffer(string: reply.encode())), promise: written)
+        return true
     }
 
     /// The client closed its side (or the connection broke): a waiting CLAIM stops, and the
@@ -391,7 +442,10 @@ final class SessionHandle: Sendable {
         /// A CLAIM with wait>0 has been read and not yet answered.
         var waitingClaim = false
         var executing = false
-        /// Since when the executor has been writing a reply (nil when not writing).
+        /// Replies handed to the channel and not yet taken by the socket.
+        var writesInFlight = 0
+        /// Since when the oldest of those has waited without any write completing (nil when
+        /// none is in flight): `reply_timeout` counts from here.
         var writingSince: Date?
         var inputEnded = false
         var shuttingDown = false
@@ -537,9 +591,46 @@ final class SessionHandle: Sendable {
         }
     }
 
-    func writeStarts(at now: Date) { state.withLock { $0.writingSince = now } }
+    /// A reply is handed to the channel.
+    func writeStarts(at now: Date) {
+        state.withLock { s in
+            if s.writesInFlight == 0 { s.writingSince = now }
+            s.writesInFlight += 1
+        }
+    }
 
-    func writeEnds() { state.withLock { $0.writingSince = nil } }
+    /// A reply was taken by the socket (or the write failed): the others in flight, if
+    /// any, have waited since now.
+    func writeEnds(at now: Date) {
+        state.withLock { s in
+            s.writesInFlight = max(0, s.writesInFlight - 1)
+            s.writingSince = s.writesInFlight > 0 ? now : nil
+        }
+    }
+
+    /// The session to decide an immediate answer with, if the loop may answer the next
+    /// request itself: nothing is queued or running (the executor is not running; its
+    /// last reply is written), the pipeline has room, and no revoked login awaits its
+    /// logout (the executor does that). Nil otherwise.
+    func loopMayAnswer() -> SessionContext? {
+        state.withLock { s in
+            guard !s.finished, !s.executorRunning, s.queueHead >= s.queue.count, !s.loginRevoked,
+                  s.unanswered < s.depth else { return nil }
+            return s.session
+        }
+    }
+
+    /// The loop answers a request itself: it counts as unanswered, and its reply as in
+    /// flight, until the socket takes the reply (`writeEnds`, then `answered`).
+    func loopAnswers(at now: Date) {
+        state.withLock { s in
+            s.unanswered += 1
+            s.mostUnanswered = max(s.mostUnanswered, s.unanswered)
+            s.lastActivity = now
+            if s.writesInFlight == 0 { s.writingSince = now }
+            s.writesInFlight += 1
+        }
+    }
 
     /// The client closed its side (or the connection broke): a waiting CLAIM stops.
     func inputEnded() {

@@ -51,6 +51,28 @@ struct Verbs {
     let context: ServerContext
 
     func run(_ request: Request, spec: VerbSpec, busy: Bool, session: inout SessionContext) async -> VerbOutcome {
+        if let outcome = immediate(request, spec: spec, busy: busy, session: session) { return outcome }
+        let started = ContinuousClock.now
+        do {
+            let outcome = try await dispatch(request, session: &session)
+            session.logger.debug("request", metadata: ["verb": "\(request.verb)", "ms": "\(milliseconds(since: started))"])
+            return outcome
+        } catch {
+            let reply = errorReply(error, request: request, session: session)
+            if case .error(_, let code, _) = reply {
+                session.logger.debug("request refused", metadata: ["verb": "\(request.verb)", "code": "\(code)",
+                                                                   "ms": "\(milliseconds(since: started))"])
+            }
+            return VerbOutcome(reply: reply)
+        }
+    }
+
+    /// The answer to a request that needs neither the database nor a wait, or nil: the
+    /// session checks of docs/PROTOCOL.md §13 step 4 (SHUTTING_DOWN, BUSY, NOAUTH, DENIED),
+    /// and PING and HELP. It does no I/O, so the connection's event loop answers these
+    /// itself when nothing is queued before them (`SessionHandler`): a client pipelining
+    /// PING, or requests it may not make, costs no task and no thread hop.
+    func immediate(_ request: Request, spec: VerbSpec, busy: Bool, session: SessionContext) -> VerbOutcome? {
         let tag = request.tag
         if session.handle.isShuttingDown || context.isShuttingDown, request.verb != "QUIT" {
             return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.shuttingDown.rawValue, message: "the server is stopping"))
@@ -69,27 +91,22 @@ struct Verbs {
             return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.denied.rawValue,
                                              message: "\(request.verb) needs level \(spec.role.rawValue); you are \(session.level.rawValue)"))
         }
-        let started = ContinuousClock.now
-        do {
-            let outcome = try await dispatch(request, session: &session)
-            session.logger.debug("request", metadata: ["verb": "\(request.verb)", "ms": "\(milliseconds(since: started))"])
-            return outcome
-        } catch {
-            let reply = errorReply(error, request: request, session: session)
-            if case .error(_, let code, _) = reply {
-                session.logger.debug("request refused", metadata: ["verb": "\(request.verb)", "code": "\(code)",
-                                                                   "ms": "\(milliseconds(since: started))"])
+        switch request.verb {
+        case "PING":
+            return VerbOutcome(reply: .ok(tag: tag, fields: [Field("time", context.clock.now())]))
+        case "HELP":
+            do { return VerbOutcome(reply: try help(request)) } catch {
+                return VerbOutcome(reply: errorReply(error, request: request, session: session))
             }
-            return VerbOutcome(reply: reply)
+        default:
+            return nil
         }
     }
 
     private func dispatch(_ request: Request, session: inout SessionContext) async throws -> VerbOutcome {
         switch request.verb {
         case "AUTH": return VerbOutcome(reply: try await auth(request, session: &session))
-        case "PING": return VerbOutcome(reply: .ok(tag: request.tag, fields: [Field("time", context.clock.now())]))
         case "QUIT": return VerbOutcome(reply: .ok(tag: request.tag, fields: []), closes: true)
-        case "HELP": return VerbOutcome(reply: try help(request))
         case "CLAIM": return VerbOutcome(reply: try await claim(request, session: session))
         case "TOUCH": return VerbOutcome(reply: try await touch(request, session: session))
         case "RELEASE": return VerbOutcome(reply: try await release(request, session: session))

@@ -74,6 +74,43 @@ struct HostileClientTests {
         try await server.stop()
     }
 
+    /// Requests the event loop answers itself (PING, HELP, refusals) and requests that
+    /// need the database, pipelined in one write, are answered in the order sent.
+    @Test func loopAnswersKeepTheirPlaceInLine() async throws {
+        let floor = try await makeFloor()
+        try floor.agent("asha", team: "north")
+        let server = try await TestServer.start(conninfo: floor.conninfo, clock: floor.clock) { $0.pipelineDepth = 32 }
+        let client = try RawSocket(port: server.port)
+        #expect(client.readLine() == "HELLO leadline proto=1")
+        let lines = [
+            "#a PING", "#b CLAIM", "#c AUTH agent=asha token=secret", "#d PING", "#e FOO",
+            "#f MINE", "#g PING", "#h LEAD SHOW lead=abc", "#i HELP verb=PING", "#j AGENTS", "#k PING",
+        ]
+        for _ in 0..<3 {
+            #expect(client.sendNow(Array((lines.joined(separator: "\n") + "\n").utf8)) > 0)
+        }
+        var tags: [String] = []
+        var codes: [String?] = []
+        while tags.count < lines.count * 3, let line = client.readLine() {
+            let words = line.split(separator: " ")
+            guard words.count > 2, words[0] == "OK" || words[0] == "ERR", words[1].hasPrefix("#") else { continue }
+            tags.append(String(words[1]))
+            codes.append(words[0] == "ERR" ? String(words[2]) : nil)
+        }
+        let expected = Array(repeating: lines.map { String($0.split(separator: " ")[0]) }, count: 3).flatMap { $0 }
+        #expect(tags == expected)
+        if codes.count == expected.count {
+            #expect(codes[1] == "NOAUTH", "the first CLAIM comes before the AUTH")
+            #expect(codes[lines.count + 1] == nil || codes[lines.count + 1] == "EMPTY", "later ones after it")
+            for round in 0..<3 {
+                let at = round * lines.count
+                #expect(codes[at + 4] == "UNKNOWN_VERB" && codes[at + 7] == "BAD_ARG" && codes[at + 9] == "DENIED", "\(codes)")
+                #expect(codes[at] == nil && codes[at + 3] == nil && codes[at + 6] == nil && codes[at + 8] == nil, "\(codes)")
+            }
+        }
+        try await server.stop()
+    }
+
     /// A connection that does not AUTH within auth_timeout gets `ERR NOAUTH` and is
     /// closed; a logged-in one stays. The deadline is the server clock's, not real time.
     @Test func authDeadline() async throws {
