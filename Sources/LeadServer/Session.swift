@@ -406,7 +406,11 @@ final class SessionHandler: ChannelDuplexHandler {
     }
 }
 
-/// The per-connection state the handler, executor, sweeper and server share.
+/// The per-connection state the reader, executor, sweeper and server share: a
+/// `SessionState` behind a lock, plus the references that are not state (the logged-in
+/// session, how to tell the reader there is room, how to wake a waiting CLAIM). Each
+/// method is one event on the state machine, and carries out the action it returns after
+/// the lock is let go.
 final class SessionHandle: Sendable {
     let channel: Channel
     /// The client's IP address (the key of the AUTH throttle and the per-address cap).
@@ -416,45 +420,20 @@ final class SessionHandle: Sendable {
     /// Called once the session is over: the channel closed and no executor running.
     private let onDone: @Sendable (SessionHandle) -> Void
 
-    private struct State {
-        /// Read and not yet taken by the executor.
-        var queue: [Session.Queued] = []
-        var queueHead = 0
-        /// An executor task is running (or about to): the handler does not start another.
-        var executorRunning = false
+    private struct Locked {
+        var machine: SessionState
         /// Who is logged in (nil while the executor holds it, and once the session ended).
         var session: SessionContext?
-        var lastActivity: Date
-        /// When the connection opened, or lost its login: the AUTH deadline counts from here.
-        var authClockStart: Date
-        /// The agent and credential this connection authenticated with (nil before AUTH).
-        var login: Login?
-        /// The agent was disabled or its token changed: the next request logs the session out.
-        var loginRevoked = false
-        /// Requests read and not yet answered (queued, running, or being written).
-        var unanswered = 0
-        /// The most `unanswered` has ever been (tests check the pipeline bound with it).
-        var mostUnanswered = 0
-        var depth = 1
-        /// The handler found the pipeline full: tell it when a reply makes room.
-        var waitingForRoom = false
         var onRoom: (@Sendable () -> Void)?
-        /// A CLAIM with wait>0 has been read and not yet answered.
-        var waitingClaim = false
-        var executing = false
-        /// Replies handed to the channel and not yet taken by the socket.
-        var writesInFlight = 0
-        /// Since when the oldest of those has waited without any write completing (nil when
-        /// none is in flight): `reply_timeout` counts from here.
-        var writingSince: Date?
-        var inputEnded = false
-        var shuttingDown = false
-        /// Nothing more runs: the executor ended the session or the channel closed.
-        var finished = false
-        var channelClosed = false
-        var done = false
         /// The running CLAIM's wake-ups, to tell it the connection closed or its login ended.
         var claimWake: AsyncStream<WakeReason>.Continuation?
+
+        /// Lets go of the references (the session refers back to the handle).
+        mutating func finish() {
+            machine.finish()
+            session = nil
+            onRoom = nil
+        }
     }
 
     /// Who a session is logged in as, and with which credential (the token hash at AUTH).
@@ -463,7 +442,7 @@ final class SessionHandle: Sendable {
         let credential: String
     }
 
-    private let state: Mutex<State>
+    private let state: Mutex<Locked>
 
     init(channel: Channel, remote: String, logger: Logger, openedAt: Date, depth: Int = 32,
          onDone: @escaping @Sendable (SessionHandle) -> Void) {
@@ -471,9 +450,7 @@ final class SessionHandle: Sendable {
         self.remote = remote
         self.logger = logger
         self.onDone = onDone
-        var initial = State(lastActivity: openedAt, authClockStart: openedAt)
-        initial.depth = max(1, depth)
-        state = Mutex(initial)
+        state = Mutex(Locked(machine: SessionState(openedAt: openedAt, depth: depth)))
         // Set after init: SessionContext keeps a reference back to this handle (the cycle
         // is broken when the session finishes).
         state.withLock { $0.session = SessionContext(handle: self, logger: logger) }
@@ -483,70 +460,54 @@ final class SessionHandle: Sendable {
         state.withLock { $0.onRoom = callback }
     }
 
-    /// True if one more request may be queued; otherwise remembers that the handler waits
-    /// for room (checked and recorded in one step, so a reply going out meanwhile is seen).
+    // MARK: reading
+
+    /// True if one more request may be queued (`SessionState.takeRoom`).
     func takeRoom() -> Bool {
-        state.withLock { s in
-            if s.finished { return false }
-            if s.unanswered < s.depth { return true }
-            s.waitingForRoom = true
-            return false
-        }
+        state.withLock { $0.machine.takeRoom() }
     }
 
     /// Queues a framed line. Returns whether an executor must be started.
     func enqueue(_ item: Session.Queued) -> Bool {
-        state.withLock { s in
-            guard !s.finished else { return false }
-            s.queue.append(item)
-            s.unanswered += 1
-            s.mostUnanswered = max(s.mostUnanswered, s.unanswered)
-            let start = !s.executorRunning
-            s.executorRunning = true
-            return start
-        }
+        state.withLock { $0.machine.enqueue(item) }
     }
+
+    /// A CLAIM with wait>0 was read: true if it becomes the connection's waiting CLAIM,
+    /// false if one is already unanswered (BUSY).
+    func waitingClaimArrives() -> Bool {
+        state.withLock { $0.machine.waitingClaimArrives() }
+    }
+
+    func waitingClaimAnswered() { state.withLock { $0.machine.waitingClaimAnswered() } }
+
+    /// The session to decide an immediate answer with, if the reader may answer the next
+    /// request itself (`SessionState.loopMayAnswer`); nil otherwise.
+    func loopMayAnswer() -> SessionContext? {
+        state.withLock { $0.machine.loopMayAnswer ? $0.session : nil }
+    }
+
+    /// The reader answers a request itself (`SessionState.loopAnswers`).
+    func loopAnswers(at now: Date) {
+        state.withLock { $0.machine.loopAnswers(at: now) }
+    }
+
+    // MARK: the executor
 
     /// The executor's next item, or nil (and the executor counts as stopped) when the
     /// queue is empty or the session has finished.
     func next() -> Session.Queued? {
-        let (item, done) = state.withLock { s -> (Session.Queued?, Bool) in
-            guard !s.finished, s.queueHead < s.queue.count else {
-                s.queue.removeAll(keepingCapacity: false)
-                s.queueHead = 0
-                s.executorRunning = false
-                return (nil, Self.isOver(&s))
-            }
-            let item = s.queue[s.queueHead]
-            s.queueHead += 1
-            if s.queueHead == s.queue.count {
-                s.queue.removeAll(keepingCapacity: true)
-                s.queueHead = 0
-            }
-            return (item, false)
-        }
-        if done { onDone(self) }
+        let (item, over) = state.withLock { $0.machine.next() }
+        if over { onDone(self) }
         return item
-    }
-
-    /// True exactly once: when the session has finished, its channel is closed and no
-    /// executor runs (a request still running on a closed connection is waited for).
-    private static func isOver(_ s: inout State) -> Bool {
-        guard s.finished, s.channelClosed, !s.executorRunning, !s.done else { return false }
-        s.done = true
-        return true
     }
 
     /// The session for the next request; a revoked login is logged out first.
     func takeSession() -> SessionContext {
         let (session, revoked) = state.withLock { s -> (SessionContext, Bool) in
-            defer { s.session = nil }
             var session = s.session ?? SessionContext(handle: self, logger: logger)
-            let revoked = s.loginRevoked
-            if revoked {
-                s.loginRevoked = false
-                session.logOut(revoked: true)
-            }
+            s.session = nil
+            let revoked = s.machine.takeRevocation()
+            if revoked { session.logOut(revoked: true) }
             return (session, revoked)
         }
         if revoked { logger.notice("session logged out: the agent was disabled or its token changed") }
@@ -555,93 +516,39 @@ final class SessionHandle: Sendable {
 
     func putSession(_ session: SessionContext) {
         state.withLock { s in
-            if !s.finished { s.session = session }
+            if !s.machine.finished { s.session = session }
         }
     }
-
-    /// A reply was written: make room for the next request, and tell the handler if it
-    /// was waiting for room.
-    func answered(at now: Date) {
-        let onRoom = state.withLock { s -> (@Sendable () -> Void)? in
-            s.unanswered -= 1
-            s.lastActivity = now
-            guard s.waitingForRoom, s.unanswered < s.depth, !s.finished else { return nil }
-            s.waitingForRoom = false
-            return s.onRoom
-        }
-        onRoom?()
-    }
-
-    /// A CLAIM with wait>0 was read: true if it becomes the connection's waiting CLAIM,
-    /// false if one is already unanswered (BUSY).
-    func waitingClaimArrives() -> Bool {
-        state.withLock { s in
-            if s.waitingClaim { return false }
-            s.waitingClaim = true
-            return true
-        }
-    }
-
-    func waitingClaimAnswered() { state.withLock { $0.waitingClaim = false } }
 
     func setExecuting(_ value: Bool, at now: Date) {
-        state.withLock { s in
-            s.executing = value
-            s.lastActivity = now
-        }
+        state.withLock { $0.machine.setExecuting(value, at: now) }
     }
 
     /// A reply is handed to the channel.
-    func writeStarts(at now: Date) {
-        state.withLock { s in
-            if s.writesInFlight == 0 { s.writingSince = now }
-            s.writesInFlight += 1
-        }
+    func writeStarts(at now: Date) { state.withLock { $0.machine.writeStarts(at: now) } }
+
+    /// A reply was taken by the socket (or the write failed).
+    func writeEnds(at now: Date) { state.withLock { $0.machine.writeEnds(at: now) } }
+
+    /// A reply was written: make room for the next request, and tell the reader if it was
+    /// waiting for room.
+    func answered(at now: Date) {
+        let onRoom = state.withLock { s in s.machine.answered(at: now) ? s.onRoom : nil }
+        onRoom?()
     }
 
-    /// A reply was taken by the socket (or the write failed): the others in flight, if
-    /// any, have waited since now.
-    func writeEnds(at now: Date) {
-        state.withLock { s in
-            s.writesInFlight = max(0, s.writesInFlight - 1)
-            s.writingSince = s.writesInFlight > 0 ? now : nil
-        }
-    }
-
-    /// The session to decide an immediate answer with, if the loop may answer the next
-    /// request itself: nothing is queued or running (the executor is not running; its
-    /// last reply is written), the pipeline has room, and no revoked login awaits its
-    /// logout (the executor does that). Nil otherwise.
-    func loopMayAnswer() -> SessionContext? {
-        state.withLock { s in
-            guard !s.finished, !s.executorRunning, s.queueHead >= s.queue.count, !s.loginRevoked,
-                  s.unanswered < s.depth else { return nil }
-            return s.session
-        }
-    }
-
-    /// The loop answers a request itself: it counts as unanswered, and its reply as in
-    /// flight, until the socket takes the reply (`writeEnds`, then `answered`).
-    func loopAnswers(at now: Date) {
-        state.withLock { s in
-            s.unanswered += 1
-            s.mostUnanswered = max(s.mostUnanswered, s.unanswered)
-            s.lastActivity = now
-            if s.writesInFlight == 0 { s.writingSince = now }
-            s.writesInFlight += 1
-        }
-    }
+    // MARK: a waiting CLAIM
 
     /// The client closed its side (or the connection broke): a waiting CLAIM stops.
     func inputEnded() {
         let wake = state.withLock { s in
-            s.inputEnded = true
+            s.machine.endInput()
             return s.claimWake
         }
         wake?.yield(.connectionClosed)
     }
 
-    var hasInputEnded: Bool { state.withLock { $0.inputEnded } }
+    var hasInputEnded: Bool { state.withLock { $0.machine.inputEnded } }
 
     /// Registers (or clears) the running CLAIM's wake-ups. Returns false if the input has
     /// already ended (then the CLAIM should not wait).
@@ -649,7 +556,7 @@ final class SessionHandle: Sendable {
     func setClaimWake(_ wake: AsyncStream<WakeReason>.Continuation?) -> Bool {
         state.withLock { s in
             s.claimWake = wake
-            return !s.inputEnded
+            return !s.machine.inputEnded
         }
     }
 
@@ -657,39 +564,30 @@ final class SessionHandle: Sendable {
 
     /// AUTH succeeded with `login`.
     func loggedIn(_ login: Login) {
-        state.withLock { s in
-            s.login = login
-            s.loginRevoked = false
-        }
+        state.withLock { $0.machine.loggedIn(login) }
     }
 
     /// The login this connection holds now (nil before AUTH or once revoked).
-    var login: Login? { state.withLock { $0.login } }
+    var login: Login? { state.withLock { $0.machine.login } }
 
     /// The agent was disabled or its token changed: the session is logged out before its
     /// next request (`NOAUTH` until it authenticates again), a waiting CLAIM ends, and the
     /// AUTH deadline starts again.
     func revokeLogin(at now: Date) {
-        let wake = state.withLock { s -> AsyncStream<WakeReason>.Continuation? in
-            guard s.login != nil else { return nil }
-            s.login = nil
-            s.loginRevoked = true
-            s.authClockStart = now
-            return s.claimWake
-        }
+        let wake = state.withLock { s in s.machine.revokeLogin(at: now) ? s.claimWake : nil }
         wake?.yield(.loggedOut)
     }
 
     // MARK: shutdown and closing
 
     /// The server is stopping: every request not yet running is answered `SHUTTING_DOWN`
-    /// (the handler keeps reading, so a request sent after SIGTERM gets that answer, not
+    /// (the reader keeps reading, so a request sent after SIGTERM gets that answer, not
     /// EOF); the running request finishes.
     func beginShutdown() {
-        state.withLock { $0.shuttingDown = true }
+        state.withLock { $0.machine.beginShutdown() }
     }
 
-    var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    var isShuttingDown: Bool { state.withLock { $0.machine.shuttingDown } }
 
     /// Sends one untagged error line and closes (the AUTH deadline). The close does not
     /// wait for the write: a client that does not read would hold the connection open.
@@ -700,72 +598,42 @@ final class SessionHandle: Sendable {
 
     /// Lets go of the session state of a connection that was never admitted.
     func release() {
-        state.withLock { Self.finish(&$0) }
+        state.withLock { $0.finish() }
     }
 
     /// The executor ends the session (QUIT, end of input, a line too long, a failed
     /// write); it closes the channel next.
     func executorEndsSession() {
-        let done = state.withLock { s in
-            Self.finish(&s)
-            s.executorRunning = false
-            return Self.isOver(&s)
+        let over = state.withLock { s in
+            s.finish()
+            return s.machine.executorEnds()
         }
-        if done { onDone(self) }
+        if over { onDone(self) }
     }
 
     /// The channel closed: nothing more runs (a running request finishes, its reply is
     /// dropped), a waiting CLAIM stops, and the session's state is let go.
     func channelClosed() {
-        let (wake, done) = state.withLock { s in
-            s.channelClosed = true
-            s.inputEnded = true
+        let (wake, over) = state.withLock { s in
             let wake = s.claimWake
-            Self.finish(&s)
-            return (wake, Self.isOver(&s))
+            s.finish()
+            return (wake, s.machine.closeChannel())
         }
         wake?.yield(.connectionClosed)
-        if done { onDone(self) }
+        if over { onDone(self) }
     }
 
-    private static func finish(_ s: inout State) {
-        s.finished = true
-        s.queue.removeAll()
-        s.queueHead = 0
-        s.session = nil
-        s.onRoom = nil
-    }
-
-    /// Whether the sweeper should close this connection now, and why.
-    /// - idle: nothing read, running, owed or waiting for `idle_timeout`;
-    /// - AUTH deadline: not logged in `auth_timeout` after opening (or losing its login),
-    ///   and nothing running;
-    /// - unread replies: one reply has waited `reply_timeout` to be written.
+    /// Whether the sweeper should close this connection now, and why (`SessionState.overdue`).
     func overdue(at now: Date, config: ServerConfig) -> Session.Overdue? {
-        state.withLock { s in
-            if s.finished { return nil }
-            if config.replyTimeout > 0, let since = s.writingSince, now.timeIntervalSince(since) >= config.replyTimeout {
-                return .repliesUnread
-            }
-            // Requests other than AUTH do not postpone the AUTH deadline; an AUTH running
-            // at the deadline is let finish.
-            if config.authTimeout > 0, s.login == nil, !s.executing, now.timeIntervalSince(s.authClockStart) >= config.authTimeout {
-                return .authTimeout
-            }
-            let quiet = s.unanswered == 0 && !s.executing && !s.waitingClaim
-            if config.idleTimeout > 0, quiet, now.timeIntervalSince(s.lastActivity) >= config.idleTimeout {
-                return .idle
-            }
-            return nil
-        }
+        state.withLock { $0.machine.overdue(at: now, config: config) }
     }
 
     /// Requests read and not yet answered (for tests of the pipeline bound).
-    var unansweredCount: Int { state.withLock { $0.unanswered } }
+    var unansweredCount: Int { state.withLock { $0.machine.unanswered } }
 
     /// Whether a reply is being written now (for tests).
-    var isWriting: Bool { state.withLock { $0.writingSince != nil } }
+    var isWriting: Bool { state.withLock { $0.machine.writingSince != nil } }
 
     /// The most requests ever unanswered at once on this connection.
-    var mostUnanswered: Int { state.withLock { $0.mostUnanswered } }
+    var mostUnanswered: Int { state.withLock { $0.machine.mostUnanswered } }
 }
