@@ -41,76 +41,56 @@ extension Verbs {
             waiters.unregister(registration.id, claimed: claimedLead)
             session.handle.setClaimWake(nil)
         }
+        var machine = ClaimWait(deadline: deadline)
         let first = try await attempt(agent: me.id, team: me.teamID, view: view)
-        if case .empty = first {} else {
-            return try claimReply(first, request: request, wait: wait, session: session)
-        }
-        if context.isShuttingDown {
-            // Shutdown began while the first attempt ran: the wait ends as every wait does.
-            throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
-        }
-        guard session.handle.setClaimWake(registration.continuation) else {
-            // The connection's input ended while the wait was being set up: the client left,
-            // or the server began stopping (then the answer is SHUTTING_DOWN, as for a wait
-            // already under way).
-            if context.isShuttingDown {
-                throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
-            }
-            return try claimReply(.empty, request: request, wait: wait, session: session)
-        }
-        waiters.markIdle(registration.id)
-
+        var step = machine.firstAttempted(first, shuttingDown: context.isShuttingDown,
+                                          inputOpen: session.handle.setClaimWake(registration.continuation))
         let poll = context.config.claimPoll
         let wakes = registration.wakes
         let wake = registration.continuation
-        let outcome: ClaimAttempt = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // The fallback poll (jittered so waiters spread out), then the deadline, both
-                // slept on the server's clock.
-                while !Task.isCancelled {
-                    let remaining = deadline.timeIntervalSince(clock.now())
-                    if remaining <= 0 { break }
-                    let next = max(0.05, poll) * Double.random(in: 0.75...1.25)
-                    let nap = Duration.microseconds(Int((min(next, remaining) * 1_000_000).rounded(.up)))
-                    do { try await clock.sleep(for: nap) } catch { return }
-                    if clock.now() < deadline { wake.yield(.poll) }
+        let ending: ClaimWait.Ending = try await withThrowingTaskGroup(of: Void.self) { group in
+            if case .wait = step {
+                group.addTask {
+                    // The fallback poll (jittered so waiters spread out), then the deadline,
+                    // both slept on the server's clock.
+                    while !Task.isCancelled {
+                        let remaining = deadline.timeIntervalSince(clock.now())
+                        if remaining <= 0 { break }
+                        let next = max(0.05, poll) * Double.random(in: 0.75...1.25)
+                        let nap = Duration.microseconds(Int((min(next, remaining) * 1_000_000).rounded(.up)))
+                        do { try await clock.sleep(for: nap) } catch { return }
+                        if clock.now() < deadline { wake.yield(.poll) }
+                    }
+                    wake.yield(.deadline)
                 }
-                wake.yield(.deadline)
             }
             defer { group.cancelAll() }
-            for await reason in wakes {
-                switch reason {
-                case .deadline, .connectionClosed:
-                    return .empty
-                case .shutdown:
-                    throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
-                case .loggedOut:
-                    throw Refusal(.noAuth, "your login ended: the agent was disabled or its token changed; AUTH again")
-                case .poll, .ready:
-                    if case .ready = reason {
-                        waiters.markBusy(registration.id, actingOnHint: true)
-                    } else {
-                        waiters.markBusy(registration.id, actingOnHint: false)
-                    }
-                    let result = try await attempt(agent: me.id, team: me.teamID, view: view)
-                    switch result {
-                    case .claimed(let claimed):
-                        if case .ready(let lead, let tried) = reason, lead.leadID != claimed.id { waiters.notify(lead, tried: tried) }
-                        return result
-                    case .refused:
-                        if case .ready(let lead, let tried) = reason { waiters.notify(lead, tried: tried) }
-                        return result
-                    case .empty:
-                        if case .ready(let lead, let tried) = reason { waiters.notify(lead, tried: tried) }
-                        waiters.markIdle(registration.id)
-                    }
+            var wakeUps = wakes.makeAsyncIterator()
+            while true {
+                switch step {
+                case .answer(let ending, let passOn):
+                    if let passOn { waiters.notify(passOn.lead, tried: passOn.tried) }
+                    return ending
+                case .wait(let passOn):
+                    if let passOn { waiters.notify(passOn.lead, tried: passOn.tried) }
+                    waiters.markIdle(registration.id)
+                    guard let reason = await wakeUps.next() else { return .outcome(.empty) }
+                    step = machine.woke(reason, at: clock.now())
+                case .attempt(let actingOnHint):
+                    waiters.markBusy(registration.id, actingOnHint: actingOnHint)
+                    step = machine.attempted(try await attempt(agent: me.id, team: me.teamID, view: view))
                 }
             }
-            return .empty
+        }
+        let outcome: ClaimAttempt
+        switch ending {
+        case .outcome(let result): outcome = result
+        case .shuttingDown: throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
+        case .loggedOut: throw Refusal(.noAuth, "your login ended: the agent was disabled or its token changed; AUTH again")
         }
         if case .claimed(let lead) = outcome {
             claimedLead = lead.id
-            context.metrics.claimWait.record(ContinuousClock.now - started)
+            if machine.attempts > 1 { context.metrics.claimWait.record(ContinuousClock.now - started) }
         }
         return try claimReply(outcome, request: request, wait: wait, session: session)
     }

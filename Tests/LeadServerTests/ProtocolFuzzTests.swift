@@ -19,6 +19,7 @@ struct ProtocolFuzzTests {
         // line) and no AUTH slow-down (failed AUTHs are part of the fuzz).
         let server = try await TestServer.start(conninfo: floor.conninfo) {
             $0.authTimeout = 0
+            $0.idleTimeout = 0  // the clock moves on during the run (below)
             $0.authMaxDelay = 0
             $0.metricsPort = -1
         }
@@ -29,7 +30,17 @@ struct ProtocolFuzzTests {
         settings.agentNames = ["asha", "tara", "ravi"]
         settings.teams = ["north"]
         settings.replyTimeout = .seconds(30)
+        // The server's clock moves on by itself here (a second every 100 ms), so a
+        // `CLAIM wait=1` that finds nothing ends at its deadline instead of waiting for a
+        // clock that stands still (the requests pipelined behind it would go unanswered).
+        let ticker = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(100))
+                server.clock.advance(by: .seconds(1))
+            }
+        }
         let report = await ProtocolFuzzer(settings).run()
+        ticker.cancel()
         print(report.description)
         #expect(report.passed, "\(report.failures) failures: \(report.failureSamples.joined(separator: "\n"))")
         #expect(report.lines == 20_000)
