@@ -169,11 +169,11 @@ struct TeamLeadTests {
 
         try await asha.send("#w CLAIM wait=20")
         try await server.waitForClaimWaiters(1)
-        let started = ContinuousClock.now
+        // The server's clock stands still, so the 30 s poll never comes: only the NOTIFY
+        // of the PAUSE can end the wait (the line's timeout is real time, for a loaded box).
         #expect(try await lead1.call("PAUSE agent=asha") == ["OK agent=asha status=paused"])
-        let ended = try await asha.line(timeout: .seconds(5))
+        let ended = try await asha.line(timeout: .seconds(30))
         #expect(code(ended) == "AGENT_NOT_ACTIVE" && ended?.hasPrefix("ERR #w ") == true, "\(ended ?? "nil")")
-        #expect(ContinuousClock.now - started < .seconds(2), "woken by NOTIFY, not the 30 s poll")
         #expect(try await lead1.call("PAUSE agent=asha") == ["OK agent=asha status=paused"], "pausing a paused agent succeeds")
         #expect(code(try await asha.call("CLAIM").first) == "AGENT_NOT_ACTIVE")
         let l1 = try floor.lead(team: "north", createdAt: floor.now.addingTimeInterval(-300))
@@ -228,11 +228,10 @@ struct TeamLeadTests {
         try await asha.send("CLAIM wait=30")
         try await a.waitForClaimWaiters(1)
         let lead1 = try await b.login("lead1")
-        let started = ContinuousClock.now
+        // The clock stands still: only the NOTIFY from the other instance ends the wait.
         #expect(try await lead1.call("DRAIN agent=asha") == ["OK agent=asha status=draining returned=0"])
-        let ended = try await asha.line(timeout: .seconds(5))
+        let ended = try await asha.line(timeout: .seconds(30))
         #expect(code(ended) == "AGENT_NOT_ACTIVE", "\(ended ?? "nil")")
-        #expect(ContinuousClock.now - started < .seconds(2))
         try await a.stop()
         try await b.stop()
     }
