@@ -33,7 +33,7 @@ missed AS (
 ),
 closed AS (
     SELECT x.team_id, date_trunc('week', x.day::timestamp)::date AS week,
-           sum(x.leads) FILTER (WHERE x.reason <> '')::integer AS closed_customer_reason,
+           sum(x.leads) FILTER (WHERE x.reason <> '')::integer AS closed_with_reason,
            sum(x.leads) FILTER (WHERE x.reason = '')::integer AS closed_other_outcome
     FROM bi_reason_day x GROUP BY 1, 2
 ),
@@ -68,7 +68,7 @@ SELECT w.week, t.name AS team, w.team_id, t.time_zone,
             THEN coalesce(lv.callback_pipeline, 0) END AS callback_pipeline_now,
        CASE WHEN w.week = date_trunc('week', (bi_now() AT TIME ZONE t.time_zone)::date::timestamp)::date
             THEN coalesce(lv.overdue, 0) END AS follow_ups_overdue_now,
-       coalesce(cl.closed_customer_reason, 0) AS closed_customer_reason,
+       coalesce(cl.closed_with_reason, 0) AS closed_with_reason,
        coalesce(cl.closed_other_outcome, 0) AS closed_other_outcome
 FROM weeks w
 JOIN teams t ON t.id = w.team_id
@@ -78,7 +78,7 @@ LEFT JOIN scheduled sc ON sc.team_id = w.team_id AND sc.week = w.week
 LEFT JOIN missed m ON m.team_id = w.team_id AND m.week = w.week
 LEFT JOIN closed cl ON cl.team_id = w.team_id AND cl.week = w.week
 LEFT JOIN live lv ON lv.team_id = w.team_id;
-COMMENT ON VIEW bi.weekly_snapshot IS 'The weekly B2C Sales & Lead Conversion Snapshot (SOP 002 §6), per team and ISO week in the team''s time zone. Lead overview: leads_received (created that week) vs leads_received_contacted (of those, called so far) and leads_contacted (distinct leads called that week, whenever created); leads_with_3_attempts (of the week''s leads, 3+ attempts so far). Conversion: calls_made, leads_connected (distinct leads spoken to), orders_created, lead_to_order_pct = orders / connected, high_end_conversion_pct, normal_conversion_pct. Follow-up status: callbacks_scheduled that week; callbacks_due / on_time / missed by due week; follow_ups_missed = callbacks, follow-ups and retries due that week whose call was not logged by their time + grace (bi.sla_compliance breached, views callback and all); callback_pipeline_now and follow_ups_overdue_now (the current week only, live at bi_now()). closed_customer_reason = leads closed that week without an order with a customer reason (Not Interested, Sold Elsewhere), closed_other_outcome = the rest (unreachable, invalid); the top 3 reasons are rows of bi.non_conversion_reasons_week (rank <= 3). As of the last bi_refresh (the *_now columns live).';
+COMMENT ON VIEW bi.weekly_snapshot IS 'The weekly B2C Sales & Lead Conversion Snapshot (SOP 002 §6), per team and ISO week in the team''s time zone. Lead overview: leads_received (created that week) vs leads_received_contacted (of those, called so far) and leads_contacted (distinct leads called that week, whenever created); leads_with_3_attempts (of the week''s leads, 3+ attempts so far). Conversion: calls_made, leads_connected (distinct leads spoken to), orders_created, lead_to_order_pct = orders / connected, high_end_conversion_pct, normal_conversion_pct. Follow-up status: callbacks_scheduled that week; callbacks_due / on_time / missed by due week; follow_ups_missed = callbacks, follow-ups and retries due that week whose call was not logged by their time + grace (bi.sla_compliance breached, views callback and all); callback_pipeline_now and follow_ups_overdue_now (the current week only, live at bi_now()). closed_with_reason = leads closed that week without an order with a customer reason (Not Interested, Sold Elsewhere), closed_other_outcome = the rest (unreachable, invalid); the top 3 reasons are rows of bi.non_conversion_reasons_week (rank <= 3). As of the last bi_refresh (the *_now columns live).';
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leadline_bi') THEN

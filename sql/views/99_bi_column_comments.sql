@@ -183,7 +183,7 @@ BEGIN
     ('weekly_snapshot', 'follow_ups_missed', 'count of callbacks, follow-ups and retries due that week whose call was not logged by their time + grace.'),
     ('weekly_snapshot', 'callback_pipeline_now', 'count of open callbacks now (the current week''s row only; NULL on other weeks).'),
     ('weekly_snapshot', 'follow_ups_overdue_now', 'count of callbacks, and follow-ups and retries a call scheduled, overdue now (the current week''s row only).'),
-    ('weekly_snapshot', 'closed_customer_reason', 'count of leads closed that week without an order, with a customer reason (bi.non_conversion_reasons_week).'),
+    ('weekly_snapshot', 'closed_with_reason', 'count of leads closed that week without an order, with a customer reason (bi.non_conversion_reasons_week).'),
     ('weekly_snapshot', 'closed_other_outcome', 'count of leads closed that week without an order for another outcome (unreachable, invalid: bi.closed_without_order_week).'),
     -- sales dashboard
     ('sales_dashboard', 'calls', 'count of calls logged.'),
