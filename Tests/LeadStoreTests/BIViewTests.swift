@@ -683,7 +683,7 @@ struct BIViewTests {
             }
         }
         // On the team's local day: with the clock at the known day's refresh (11 March,
-        // 12:00 IST = 01:30 in New York), "yesterday" is 10 March for both teams.
+        // 12:00 IST = 02:30 in New York), "yesterday" is 10 March for both teams.
         let yesterday = try bi.query("""
             SELECT DISTINCT team FROM bi.agent_day
             WHERE day = ($1::timestamptz AT TIME ZONE time_zone)::date - 1 ORDER BY team
