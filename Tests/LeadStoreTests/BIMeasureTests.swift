@@ -155,7 +155,10 @@ struct BIMeasureTests {
         _ = try queue.tick(c, now: ist(12, 1))
         try call(c, agents["attF"]!, start: ist(12, 1), end: ist(12, 2), .notReachable)
 
+        // Today is not a complete day yet: no row until the refresh is past midnight.
         _ = try BIRollup().refresh(c, now: ist(22))
+        #expect(try c.query("SELECT count(*) AS n FROM bi.attempts_per_day").first?.int("n") == 0)
+        _ = try BIRollup().refresh(c, now: ist(0, 5, days: 1))
         let rows = try c.query("SELECT * FROM bi.attempts_per_day WHERE day = '2026-06-15' ORDER BY team").rows
         var got: [String: String] = [:]
         for row in rows {

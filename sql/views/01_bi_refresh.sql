@@ -181,9 +181,13 @@ BEGIN
                      AND NOT coalesce(bool_or(c.outcome IN ('wrong_number', 'not_serviceable', 'device_not_supported')) OVER w_day, false)
                 THEN least(c.max_attempts_per_day, greatest(1, c.day_room)) END::smallint AS day_owed
     FROM calls c
-    WINDOW w_lead AS (PARTITION BY c.lead_id ORDER BY c.at, c.event_id),
-           w_all AS (PARTITION BY c.lead_id),
-           w_day AS (PARTITION BY c.lead_id, c.day),
+    -- w_lead, w_all and w_day share one sort (lead, day, at, event): a lead's calls are in
+    -- one time zone, so its days follow its times and ordering by day first changes nothing.
+    WINDOW w_lead AS (PARTITION BY c.lead_id ORDER BY c.day, c.at, c.event_id),
+           w_all AS (PARTITION BY c.lead_id ORDER BY c.day, c.at, c.event_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           w_day AS (PARTITION BY c.lead_id, c.day ORDER BY c.at, c.event_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
            w_agent AS (PARTITION BY c.lead_id, c.agent_id ORDER BY c.at, c.event_id),
            w_lead_before AS (w_lead ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
            w_agent_before AS (w_agent ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);

@@ -218,7 +218,7 @@ BEGIN
     ('non_conversion_reasons_month', 'one per closing month, team and customer reason'),
     ('closed_without_order_week', 'one per closing week, team, city, category, outcome and reason'),
     ('closed_without_order_month', 'one per closing month, team, city, category, outcome and reason'),
-    ('attempts_per_day', 'one per team and team-local day with unreached leads called'),
+    ('attempts_per_day', 'one per team and complete team-local day with unreached leads called'),
     ('follow_up_discipline', 'one per agent and team-local day with follow-ups'),
     ('weekly_snapshot', 'one per team and team-local ISO week'),
     ('sales_dashboard', 'one per agent and team-local day with calls'),
