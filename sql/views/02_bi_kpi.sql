@@ -8,12 +8,11 @@
 -- the agent (team) made no call and owned no callback due has no row.
 DROP VIEW IF EXISTS bi_kpi CASCADE;
 CREATE VIEW bi_kpi AS
-WITH src AS MATERIALIZED (
+WITH src AS NOT MATERIALIZED (
     SELECT a.*
     FROM bi_agent_day a
     JOIN teams t ON t.id = a.team_id
-    CROSS JOIN bi_refresh_state r
-    WHERE a.day <= (r.as_of AT TIME ZONE t.time_zone)::date
+    WHERE a.day <= ((SELECT r.as_of FROM bi_refresh_state r) AT TIME ZONE t.time_zone)::date
 ),
 g AS (
     SELECT 'day'::text AS grain, a.day AS period, a.team_id, a.agent_id,

@@ -29,8 +29,7 @@ SELECT s.day, t.name AS team, s.team_id, t.time_zone, s.sla_view,
        round(100.0 * s.met_at_claim / nullif(s.deadlines - s.pending_at_claim, 0), 1) AS compliance_at_claim_pct
 FROM bi_sla_day s
 JOIN teams t ON t.id = s.team_id
-CROSS JOIN bi_refresh_state r
-WHERE s.day <= (r.as_of AT TIME ZONE t.time_zone)::date;
+WHERE s.day <= ((SELECT r.as_of FROM bi_refresh_state r) AT TIME ZONE t.time_zone)::date;
 COMMENT ON VIEW bi.sla_compliance IS 'SLA compliance per team, local day and SLA view (SOP 001 §6, SOP 002 KPI 3). One deadline per lead for its first call (high_end: created + the team''s High-End SLA, 15 min; not_called: the end of the local day it was created), one per scheduled step (callback: its time + grace; all = the All Leads follow-up: a follow-up or Not Reachable retry at its time + grace, a follow-up without a time being 24 h after the call). day = the local day the clock started (creation, or the scheduled time). Default measure (SOP 002 KPI 3): met = the answering call was logged (disposed) by the deadline; breached = not met and either logged late or not logged although due; pending = not logged, not yet due; compliance_pct = met / due x 100. The *_at_claim columns judge the same deadlines at when the answering call began (its claim). No row after the local day of the last refresh. As of the last bi_refresh.';
 DO $$
 BEGIN

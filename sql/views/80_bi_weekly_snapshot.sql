@@ -8,9 +8,8 @@ WITH weeks AS (
           UNION
           SELECT DISTINCT a.team_id, date_trunc('week', a.day::timestamp)::date FROM bi_agent_day a) w
     JOIN teams t ON t.id = w.team_id
-    CROSS JOIN bi_refresh_state r
     -- no week after the one of the last refresh (a callback due next week has nothing to report yet)
-    WHERE w.week <= date_trunc('week', (r.as_of AT TIME ZONE t.time_zone)::date::timestamp)::date
+    WHERE w.week <= date_trunc('week', ((SELECT r.as_of FROM bi_refresh_state r) AT TIME ZONE t.time_zone)::date::timestamp)::date
 ),
 received AS (
     SELECT c.team_id, date_trunc('week', c.day::timestamp)::date AS week,
