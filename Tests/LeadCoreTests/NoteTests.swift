@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import LeadCore
+@testable import LeadCore
 
 @Suite("Notes")
 struct NoteTests {
@@ -20,6 +20,8 @@ struct NoteTests {
         "Customer negotiating price — asked for quote comparison",
         "Switched off — will retry at 3 PM",
         "ग्राहक व्यस्त है, शाम को कॉल करें",
+        "Customer ready — shared checkout link",
+        "cust busy, pls call tmrw",            // abbreviations are words too: 4 different ones
     ])
     func meaningfulNotes(note: String) {
         #expect(Note.isMeaningful(note))
@@ -35,8 +37,32 @@ struct NoteTests {
         "RNR rnr RNR",                 // 9 letters
         "aaaaaaaaaaaaaa",              // one character repeated
         "..........!!!!!!!!!!",        // no letters at all
+        "cust not intrstd",            // 3 words: fewer than 4
+        "na", "NA", "n/a", "ok", "OK.", "test", "...", "-",
+        "ok ok ok ok",                 // placeholders do not count
+        "test test test test",
+        "call call call call",         // 4 words, 1 different
+        "aaaa bbbb cccc dddd",         // each word one character repeated
+        "9876543210 1234 5678 0000",   // numbers only
+        "Not Reachable / Switched Off", // 4 words, but only the disposition's
+        "Customer will place order",
     ])
     func notesThatSayNothing(note: String) {
         #expect(!Note.isMeaningful(note))
+    }
+
+    /// The words rule, step by step (Note.isMeaningful rules 2 and 3).
+    @Test func wordsAreCutAtSeparatorsAndCountedByRule() {
+        func words(_ text: String) -> [String] {
+            Note.noteWords(text).map { String(String.UnicodeScalarView($0)) }
+        }
+        #expect(words("Customer busy, callback at 7 PM") == ["customer", "busy", "callback", "at", "7", "pm"])
+        #expect(words("Switched off — will retry…3PM") == ["switched", "off", "will", "retry", "3pm"])
+        #expect(words("ग्राहक व्यस्त है। ठीक") == ["ग्राहक", "व्यस्त", "है", "ठीक"])
+        #expect(words("  \u{200B}\t ") == [])
+        #expect(words("ÉTÉ Été") == ["ÉtÉ", "Été"])  // only A–Z lower-cased
+        func counts(_ w: String) -> Bool { Note.counts(Array(w.unicodeScalars)) }
+        #expect(counts("pm") && counts("3pm") && counts("है"))
+        #expect(!counts("a") && !counts("42") && !counts("zzz") && !counts("ok") && !counts("na"))
     }
 }

@@ -248,7 +248,38 @@ private struct KnownDay {
             if call != nil || cb.due <= asOf { due += 1 }
         }
         let meaningful = mine.filter(\.meaningful).count
+        // Per-associate coverage: of the leads first called by this agent (team) in the period.
+        var firstLeads: [(lead: Int64, first: Call)] = []
+        for lead in Set(calls.map(\.lead)) {
+            guard let first = calls.filter({ $0.lead == lead }).min(by: { $0.at < $1.at }),
+                  first.team == team, days.contains(first.day), agent == nil || first.agent == agent else { continue }
+            firstLeads.append((lead, first))
+        }
+        let within1h = firstLeads.filter { $0.first.at.timeIntervalSince(created[$0.lead]!) <= 3600 }.count
+        let sameDay = firstLeads.filter { $0.first.day == localDay(created[$0.lead]!, $0.first.zone) }.count
+        let within24h = firstLeads.filter { $0.first.at.timeIntervalSince(created[$0.lead]!) <= 86_400 }.count
+        let leadCalls = { (lead: Int64) in calls.filter { $0.lead == lead } }
+        let threePlus = firstLeads.filter { leadCalls($0.lead).count >= 3 }.count
+        let covered = firstLeads.filter { f in
+            let all = leadCalls(f.lead)
+            return all.count >= 3 || all.contains { $0.connected || [.wrongNumber, .notServiceable, .deviceNotSupported, .createOrder].contains($0.code) }
+        }.count
+        let normalConnected = Set(mine.filter { $0.connected && !$0.highEnd }.map(\.lead)).count
+        let normalOrders = mine.filter { $0.converted && !$0.highEnd }.count
         return [
+            "normal_leads_connected": Double(normalConnected),
+            "normal_orders": Double(normalOrders),
+            "normal_conversion_pct": pct(normalOrders, normalConnected),
+            "first_called_within_1h": Double(within1h),
+            "first_called_within_1h_pct": pct(within1h, firstLeads.count),
+            "first_called_same_day": Double(sameDay),
+            "first_called_same_day_pct": pct(sameDay, firstLeads.count),
+            "first_called_within_24h": Double(within24h),
+            "first_called_within_24h_pct": pct(within24h, firstLeads.count),
+            "first_called_with_3_attempts": Double(threePlus),
+            "first_called_with_3_attempts_pct": pct(threePlus, firstLeads.count),
+            "first_called_covered": Double(covered),
+            "first_called_covered_pct": pct(covered, firstLeads.count),
             "calls_made": Double(mine.count),
             "connected_calls": Double(mine.filter(\.connected).count),
             "leads_contacted": Double(Set(mine.map(\.lead)).count),
@@ -311,6 +342,18 @@ struct BIViewTests {
         #expect(raviDay.int("callbacks_converted") == 1)
         #expect(raviDay.double("avg_first_attempt_min") == 116.0)  // L3 92 min, L4 140 min
         #expect(raviDay.double("p90_first_attempt_min") == 135.2)
+        // Per-associate coverage (SOP 002 KPI 1): ravi called L3 and L4 first, 92 and 140
+        // minutes after they dropped off, the same day; L3 got 3 attempts and converted, L4
+        // was reached. asha called L1, L2, L6, L8 first, each within the hour.
+        #expect(raviDay.int("first_called_within_1h") == 0 && raviDay.int("first_called_same_day") == 2)
+        #expect(raviDay.int("first_called_with_3_attempts") == 1 && raviDay.double("first_called_with_3_attempts_pct") == 50.0)
+        #expect(raviDay.int("first_called_covered") == 2)
+        #expect(ashaDay.int("first_called_within_1h") == 4 && ashaDay.double("first_called_within_1h_pct") == 100.0)
+        // Normal-lead conversion beside High-End: blr spoke to L3, L4, L8 (normal) and converted L3.
+        let blrDay = try d.one("SELECT * FROM bi.team_day WHERE team = 'blr' AND day = $1::date", [day])
+        #expect(blrDay.int("normal_leads_connected") == 3 && blrDay.int("normal_orders") == 1)
+        #expect(blrDay.double("normal_conversion_pct") == 33.3 && blrDay.double("high_end_conversion_pct") == 50.0)
+        #expect(blrDay["time_zone"] == "Asia/Kolkata")
 
         for (name, id) in [("asha", d.asha), ("ravi", d.ravi)] {
             for (view, column) in [("agent_day", "day"), ("agent_week", "week"), ("agent_month", "month")] {
@@ -359,13 +402,15 @@ struct BIViewTests {
         func sla(_ view: String) throws -> Row {
             try d.one("SELECT * FROM bi.sla_compliance WHERE team = 'blr' AND day = $1::date AND sla_view = $2::text", [day, view])
         }
-        // By hand: a first-call deadline is met when the first call began by it.
+        // By hand: a first-call deadline is met when the first call was logged (disposed) by
+        // it (SOP 002 KPI 3: "lead created time vs call disposition time"); the *_at_claim
+        // columns judge it at when the call began.
         func firstCall(_ lead: Int64) -> Call? { d.calls.filter { $0.lead == lead }.min { $0.at < $1.at } }
         var highEndMet = 0, notCalledMet = 0
         for lead in blrLeads {
             let created = d.created[lead]!
             let deadline = d.highEnd.contains(lead) ? created.addingTimeInterval(900) : ist(11, 0)
-            if let first = firstCall(lead), first.startedAt <= deadline {
+            if let first = firstCall(lead), first.at <= deadline {
                 if d.highEnd.contains(lead) { highEndMet += 1 } else { notCalledMet += 1 }
             }
         }
@@ -378,23 +423,32 @@ struct BIViewTests {
         #expect(notCalled.int("met") == notCalledMet)                     // all but L5
         #expect(notCalled.int("breached_not_called") == 1)
         #expect(notCalled.double("compliance_pct") == pct(notCalledMet, 5))
-        // Callbacks and follow-ups: met when the lead's next call began by its time + grace.
+        // Callbacks and follow-ups: met when the lead's next call was logged by its time +
+        // grace; at claim, when that call began by it.
         let callbacks = d.scheduled.filter { $0.kind == "callback" && $0.day == day && $0.team == "blr" }
-        let callbacksMet = callbacks.filter { s in d.answer(s).map { $0.startedAt <= s.due } ?? false }.count
+        let callbacksMet = callbacks.filter { s in d.answer(s).map { $0.at <= s.due } ?? false }.count
+        let callbacksMetAtClaim = callbacks.filter { s in d.answer(s).map { $0.startedAt <= s.due } ?? false }.count
         let cb = try sla("callback")
         #expect(cb.int("deadlines") == callbacks.count)                   // L4, L3, L8
-        #expect(cb.int("met") == callbacksMet)                            // L3 only
-        #expect(cb.int("breached_called_late") == 1)                      // L4 at 15:30
+        #expect(cb.int("met") == callbacksMet && callbacksMet == 0)       // L3's 16:00 callback was logged at 16:06
+        #expect(cb.int("met_at_claim") == callbacksMetAtClaim && callbacksMetAtClaim == 1)  // … but began at 16:01
+        #expect(cb.int("breached_called_late") == 2)                      // L4 (called 15:30), L3 (logged 16:06)
         #expect(cb.int("breached_not_called") == 1)                       // L8
+        #expect(cb.double("compliance_pct") == 0.0 && cb.double("compliance_at_claim_pct") == pct(1, 3))
+        #expect(cb.double("allowed_min") == 5.0)
         let all = try sla("all")
-        #expect(all.int("deadlines") == 1 && all.int("met") == 1)         // L3's retry at 13:02, called 13:05
+        // L3's retry at 13:02 (due 13:07): claimed 13:05, logged 13:08.
+        #expect(all.int("deadlines") == 1 && all.int("met") == 0 && all.int("met_at_claim") == 1)
         let pending = try d.one("SELECT * FROM bi.sla_compliance WHERE team = 'blr' AND day = '2025-03-11' AND sla_view = 'all'")
         #expect(pending.int("pending") == 1)                              // L4's follow-up, due at 15:38 on the 11th
         let breaches = try d.rows("SELECT * FROM bi.sla_breaches WHERE team = 'blr' ORDER BY due_at")
-        #expect(breaches.map { $0.int64("lead_id")! } == [d.leads["L2"]!, d.leads["L4"]!, d.leads["L8"]!, d.leads["L5"]!])
-        #expect(breaches.map { $0["sla_view"]! } == ["high_end", "callback", "callback", "not_called"])
-        #expect(breaches[1]["owner"] == "ravi" && breaches[1]["called_by"] == "asha")
-        #expect(breaches[3]["called_at"] == nil)
+        #expect(breaches.map { $0.int64("lead_id")! } == ["L2", "L3", "L4", "L3", "L8", "L5"].map { d.leads[$0]! })
+        #expect(breaches.map { $0["sla_view"]! } == ["high_end", "all", "callback", "callback", "callback", "not_called"])
+        #expect(breaches.map { $0.bool("met_at_claim")! } == [false, true, false, true, false, false])
+        #expect(breaches[2]["owner"] == "ravi" && breaches[2]["called_by"] == "asha")
+        #expect(breaches[3].date("logged_at") == ist(10, 16, 6) && breaches[3].double("late_by_min") == 1.0)
+        #expect(breaches[5]["called_at"] == nil && breaches[5]["logged_at"] == nil)
+        #expect(breaches[5].double("late_by_min") == 540.0)   // not called: until the refresh, Tuesday 09:00
 
         // Coverage of the day's leads (by creation day).
         let coverage = try d.one("SELECT * FROM bi.contact_coverage WHERE team = 'blr' AND day = $1::date", [day])
@@ -418,11 +472,19 @@ struct BIViewTests {
         let mumbai = try d.one("SELECT * FROM bi.lead_quality_month WHERE team = 'blr' AND city = 'Mumbai'")
         #expect(mumbai["month"] == "2025-03-01" && mumbai.int("leads_received") == 1 && mumbai.int("leads_contacted") == 0)
 
-        // Reasons for not converting.
-        let reasons = try d.rows("SELECT reason, leads FROM bi.non_conversion_reasons_week WHERE team = 'blr' ORDER BY reason")
-        #expect(reasons.map { "\($0["reason"]!)=\($0["leads"]!)" } == ["price_too_low=1", "wrong_number=1"])
+        // Reasons for not converting: the customer's reasons only (L2's price), as rows; the
+        // wrong number (L6) is an outcome, not a customer's reason.
+        let reasons = try d.rows("SELECT reason, leads, rank FROM bi.non_conversion_reasons_week WHERE team = 'blr' ORDER BY reason")
+        #expect(reasons.map { "\($0["reason"]!)=\($0["leads"]!) rank \($0["rank"]!)" } == ["price_too_low=1 rank 1"])
+        let monthly = try d.rows("SELECT reason, leads, share_pct FROM bi.non_conversion_reasons_month WHERE team = 'blr' AND month = '2025-03-01'")
+        #expect(monthly.map { "\($0["reason"]!)=\($0["leads"]!) \($0["share_pct"]!)%" } == ["price_too_low=1 100.0%"])
+        let closed = try d.rows("SELECT outcome, outcome_group, reason, leads FROM bi.closed_without_order_week WHERE team = 'blr' ORDER BY outcome")
+        #expect(closed.map { "\($0["outcome"]!)/\($0["outcome_group"]!)/\($0["reason"] ?? "-")=\($0["leads"]!)" }
+                == ["not_interested/customer/price_too_low=1", "wrong_number/invalid/-=1"])
         let nycReason = try d.one("SELECT * FROM bi.non_conversion_reasons_week WHERE team = 'nyc'")
-        #expect(nycReason["reason"] == "busy_later" && nycReason["outcome"] == "not_interested" && nycReason["week"] == "2025-03-10")
+        #expect(nycReason["reason"] == "busy_later" && nycReason["week"] == "2025-03-10" && nycReason["time_zone"] == "America/New_York")
+        let nycClosed = try d.one("SELECT * FROM bi.closed_without_order_month WHERE team = 'nyc'")
+        #expect(nycClosed["outcome"] == "not_interested" && nycClosed["reason"] == "busy_later" && nycClosed["month"] == "2025-03-01")
 
         // Follow-up discipline.
         for (name, id) in [("asha", d.asha), ("ravi", d.ravi)] {
@@ -469,10 +531,11 @@ struct BIViewTests {
         #expect(week.double("lead_to_order_pct") == pct(orders, connected))
         #expect(week.int("callbacks_scheduled") == blrCalls.filter { $0.code == .callback }.count)
         #expect(week.int("callbacks_due") == 3 && week.int("callbacks_on_time") == 1 && week.int("callbacks_missed") == 2)
-        #expect(week.int("follow_ups_missed") == 2)
+        #expect(week.int("follow_ups_missed") == 4)      // callbacks L4, L3, L8 and L3's retry, by the logged time
         #expect(week.int("callback_pipeline_now") == 1)                              // L8
         #expect(week.int("follow_ups_overdue_now") == 1)
-        #expect(week["top_reasons"] == "price_too_low (1), wrong_number (1)")
+        #expect(week.int("closed_with_reason") == 1 && week.int("closed_other_outcome") == 1)  // L2; L6
+        #expect(week.double("normal_conversion_pct") == pct(1, 3))
     }
 
     @Test func theReadOnlyRoleReadsTheViewsAndNothingElse() async throws {
@@ -484,7 +547,7 @@ struct BIViewTests {
 
         // Every view of schema bi is readable.
         let views = try bi.query("SELECT table_name FROM information_schema.views WHERE table_schema = 'bi' ORDER BY 1").rows.map { $0["table_name"]! }
-        #expect(views.count == 17)
+        #expect(views.count == 21)
         for view in views {
             // The names come from the catalogue, quoted by quote_ident on the server.
             let quoted = try bi.query("SELECT quote_ident($1::text) AS q", [view]).first!["q"]!
@@ -553,7 +616,8 @@ struct BIViewTests {
                OR c.connected IS DISTINCT FROM k.connected::int OR c.ttfa_sum_s IS DISTINCT FROM k.ttfa::bigint
             """).first?.int("n") == 0, "bi_cohort is the sum of bi_lead_cohort")
         let views = ["agent_day", "team_week", "sla_compliance", "sla_breaches", "contact_coverage", "lead_quality_week",
-                     "non_conversion_reasons_week", "follow_up_discipline", "weekly_snapshot", "sales_dashboard"]
+                     "non_conversion_reasons_week", "non_conversion_reasons_month", "closed_without_order_week",
+                     "attempts_per_day", "follow_up_discipline", "weekly_snapshot", "sales_dashboard"]
         func snapshot() throws -> [String] {
             try views.map { view in
                 // Fixed view names of this test; rows as text in a stable order.
@@ -561,7 +625,7 @@ struct BIViewTests {
             }
         }
         let incremental = try snapshot()
-        try d.c.query("TRUNCATE bi_call, bi_deadline, bi_agent_day, bi_ttfa, bi_ttfa_pending, bi_sla_day, bi_cohort, bi_lead_cohort, bi_reason_day")
+        try d.c.query("TRUNCATE bi_call, bi_deadline, bi_agent_day, bi_ttfa, bi_ttfa_pending, bi_sla_day, bi_cohort, bi_lead_cohort, bi_reason_day, bi_attempt_day")
         try d.c.query("UPDATE bi_refresh_state SET event_mark = 0, lead_mark = 0, pending_event_mark = 0, pending_lead_mark = 0, pending_xmax = NULL")
         try BIRollup().refresh(d.c, now: later)
         let rebuilt = try snapshot()
@@ -592,6 +656,39 @@ struct BIViewTests {
             let sql = try c.query("SELECT bi_note_meaningful($1::text) AS m", [note]).first?.bool("m")
             #expect(sql == Note.isMeaningful(note), "\"\(note)\": SQL \(String(describing: sql)), Swift \(Note.isMeaningful(note))")
         }
+    }
+
+    /// Outside testers run exactly what docs/BI.md says: every ready query runs as
+    /// leadline_bi, and none takes its day from current_date (the session's zone).
+    @Test func theReadyQueriesInBIMdRunAsTheBIRole() async throws {
+        let d = try await KnownDay.build()
+        let doc = try String(contentsOfFile: Self.repoRoot + "/docs/BI.md", encoding: .utf8)
+        let section = try #require(doc.range(of: "## Ready queries for each SOP report").map { doc[$0.upperBound...] })
+        let body = section[..<(section.range(of: "\n## ")?.lowerBound ?? section.endIndex)]
+        var statements: [String] = []
+        for block in body.components(separatedBy: "```sql\n").dropFirst() {
+            let sql = block.components(separatedBy: "```").first ?? ""
+            statements += sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }
+        }
+        #expect(statements.count >= 20, "\(statements.count) ready queries")
+        let bi = try PostgresConnection(conninfo: d.floor.conninfo + " user=leadline_bi")
+        defer { bi.close() }
+        for statement in statements {
+            #expect(!statement.contains("current_date"), "uses current_date: \(statement)")
+            do {
+                _ = try bi.query(statement)
+            } catch {
+                Issue.record("docs/BI.md ready query failed as leadline_bi: \(error)\n\(statement)")
+            }
+        }
+        // On the team's local day: with the clock at the known day's refresh (11 March,
+        // 12:00 IST = 02:30 in New York), "yesterday" is 10 March for both teams.
+        let yesterday = try bi.query("""
+            SELECT DISTINCT team FROM bi.agent_day
+            WHERE day = ($1::timestamptz AT TIME ZONE time_zone)::date - 1 ORDER BY team
+            """, [ist(11, 12)]).rows.map { $0["team"]! }
+        #expect(yesterday == ["blr", "nyc"])
     }
 
     @Test func docsBIListsEveryView() throws {

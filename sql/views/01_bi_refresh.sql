@@ -80,12 +80,13 @@ BEGIN
     IF to_regclass('pg_temp.bi_t_dirty') IS NOT NULL THEN
         DROP TABLE pg_temp.bi_t_dirty, pg_temp.bi_t_call, pg_temp.bi_t_agent_key, pg_temp.bi_t_team_key,
                    pg_temp.bi_t_cohort_key, pg_temp.bi_t_period;
-        DROP TABLE IF EXISTS pg_temp.bi_t_lead_cohort, pg_temp.bi_t_held;
+        DROP TABLE IF EXISTS pg_temp.bi_t_lead_cohort, pg_temp.bi_t_held, pg_temp.bi_t_attempt_key;
     END IF;
     CREATE TEMP TABLE bi_t_dirty (lead_id bigint PRIMARY KEY) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_agent_key (team_id bigint, agent_id bigint, day date) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_team_key (team_id bigint, day date) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_cohort_key (team_id bigint, day date) ON COMMIT DROP;
+    CREATE TEMP TABLE bi_t_attempt_key (team_id bigint, day date) ON COMMIT DROP;
     CREATE TEMP TABLE bi_t_held (lead_id bigint PRIMARY KEY, agent_id bigint, started_at timestamptz) ON COMMIT DROP;
 
     -- 1. The leads to recompute.
@@ -108,6 +109,8 @@ BEGIN
     SELECT c.team_id, c.day FROM bi_call c JOIN bi_t_dirty d USING (lead_id) WHERE c.outcome IS NOT NULL;
     INSERT INTO bi_t_cohort_key
     SELECT x.team_id, x.day FROM bi_deadline x JOIN bi_t_dirty d USING (lead_id) WHERE x.set_event_id = 0;
+    INSERT INTO bi_t_attempt_key
+    SELECT DISTINCT c.team_id, c.day FROM bi_call c JOIN bi_t_dirty d USING (lead_id) WHERE c.day_owed IS NOT NULL;
 
     -- 3. Their calls, from their whole history.
     CREATE TEMP TABLE bi_t_call ON COMMIT DROP AS
@@ -139,7 +142,16 @@ BEGIN
                          AND e.payload->>'next_at' IS NOT NULL THEN e.payload->>'state' END AS next_kind,
                CASE WHEN e.kind = 'disposition' AND e.payload->>'state' IN ('callback', 'follow_up', 'retry')
                     THEN (e.payload->>'next_at')::timestamptz END AS next_at,
-               l.created_at
+               l.created_at,
+               (l.created_at AT TIME ZONE t.time_zone)::date AS created_day,
+               t.max_attempts_per_day,
+               -- attempts the cadence leaves room for on this call's local day: from the day's
+               -- window opening (or the drop-off, if later) to its closing, one per spacing
+               coalesce(ceil(extract(epoch FROM ((((e.at AT TIME ZONE t.time_zone)::date + t.call_window_end) AT TIME ZONE t.time_zone)
+                                                 - greatest(l.created_at,
+                                                            ((e.at AT TIME ZONE t.time_zone)::date + t.call_window_start) AT TIME ZONE t.time_zone)))
+                             / nullif(extract(epoch FROM t.attempt_spacing), 0)),
+                        t.max_attempts_per_day) AS day_room
         FROM ev e
         JOIN leads l ON l.id = e.lead_id
         JOIN teams t ON t.id = l.team_id
@@ -159,9 +171,23 @@ BEGIN
            lead(c.agent_id) OVER w_lead AS next_agent_id,
            lead(c.started_at) OVER w_lead AS next_started_at,
            lead(c.at) OVER w_lead AS next_call_at,
-           lead(c.converted) OVER w_lead AS next_converted
+           lead(c.converted) OVER w_lead AS next_converted,
+           (count(*) OVER w_all)::integer AS lead_calls,
+           bool_or(c.connected OR c.outcome IS NOT NULL) OVER w_all AS lead_settled,
+           CASE WHEN row_number() OVER w_lead = 1 THEN c.day = c.created_day END AS first_same_day,
+           CASE WHEN lead(c.day) OVER w_lead IS DISTINCT FROM c.day THEN count(*) OVER w_day END::smallint AS day_calls,
+           CASE WHEN lead(c.day) OVER w_lead IS DISTINCT FROM c.day
+                     AND NOT bool_or(c.connected) OVER w_day
+                     AND NOT coalesce(bool_or(c.outcome IN ('wrong_number', 'not_serviceable', 'device_not_supported')) OVER w_day, false)
+                THEN least(c.max_attempts_per_day, greatest(1, c.day_room)) END::smallint AS day_owed
     FROM calls c
-    WINDOW w_lead AS (PARTITION BY c.lead_id ORDER BY c.at, c.event_id),
+    -- w_lead, w_all and w_day share one sort (lead, day, at, event): a lead's calls are in
+    -- one time zone, so its days follow its times and ordering by day first changes nothing.
+    WINDOW w_lead AS (PARTITION BY c.lead_id ORDER BY c.day, c.at, c.event_id),
+           w_all AS (PARTITION BY c.lead_id ORDER BY c.day, c.at, c.event_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+           w_day AS (PARTITION BY c.lead_id, c.day ORDER BY c.at, c.event_id
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
            w_agent AS (PARTITION BY c.lead_id, c.agent_id ORDER BY c.at, c.event_id),
            w_lead_before AS (w_lead ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
            w_agent_before AS (w_agent ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING);
@@ -235,6 +261,8 @@ BEGIN
     INSERT INTO bi_t_cohort_key
     SELECT l.team_id, (l.created_at AT TIME ZONE t.time_zone)::date
     FROM bi_t_dirty d JOIN leads l ON l.id = d.lead_id JOIN teams t ON t.id = l.team_id;
+    INSERT INTO bi_t_attempt_key
+    SELECT DISTINCT c.team_id, c.day FROM bi_t_call c WHERE c.day_owed IS NOT NULL;
 
     ANALYZE bi_t_agent_key;
     ANALYZE bi_t_team_key;
@@ -252,7 +280,8 @@ BEGIN
            c.t_contacted, c.t_contacted_wk, c.t_contacted_mo, c.t_connected, c.t_connected_wk, c.t_connected_mo,
            c.t_he_connected, c.t_he_connected_wk, c.t_he_connected_mo,
            o.cb_total, o.cb_on_time, o.cb_missed, o.cb_pending, o.cb_attempted, o.cb_converted,
-           o.fu_total, o.fu_on_time, o.fu_within_24h, o.fu_missed, o.fu_pending, o.recheck_at
+           o.fu_total, o.fu_on_time, o.fu_within_24h, o.fu_missed, o.fu_pending, o.recheck_at,
+           c.first_within_1h, c.first_same_day, c.first_within_24h, c.first_3plus, c.first_covered
     FROM (SELECT DISTINCT * FROM bi_t_agent_key) k
     CROSS JOIN LATERAL (
         SELECT count(*) AS calls,
@@ -282,7 +311,13 @@ BEGIN
                count(*) FILTER (WHERE x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('month', x.prev_lead_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS t_connected_mo,
                count(*) FILTER (WHERE x.high_end AND x.connected AND x.prev_lead_connect_day IS DISTINCT FROM x.day) AS t_he_connected,
                count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('week', x.prev_lead_connect_day::timestamp) <> date_trunc('week', x.day::timestamp))) AS t_he_connected_wk,
-               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('month', x.prev_lead_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS t_he_connected_mo
+               count(*) FILTER (WHERE x.high_end AND x.connected AND (x.prev_lead_connect_day IS NULL OR date_trunc('month', x.prev_lead_connect_day::timestamp) <> date_trunc('month', x.day::timestamp))) AS t_he_connected_mo,
+               -- the associate's new leads (the ones they called first): coverage, SOP 002 KPI 1
+               count(*) FILTER (WHERE x.ttfa_s <= 3600) AS first_within_1h,
+               count(*) FILTER (WHERE x.first_same_day) AS first_same_day,
+               count(*) FILTER (WHERE x.ttfa_s <= 86400) AS first_within_24h,
+               count(*) FILTER (WHERE x.ttfa_s IS NOT NULL AND x.lead_calls >= 3) AS first_3plus,
+               count(*) FILTER (WHERE x.ttfa_s IS NOT NULL AND (x.lead_settled OR x.lead_calls >= 3)) AS first_covered
         FROM bi_call x
         WHERE x.team_id = k.team_id AND x.agent_id = k.agent_id AND x.day = k.day
     ) c
@@ -354,34 +389,60 @@ BEGIN
     -- 8. SLA compliance per team, day and view.
     DELETE FROM bi_sla_day s USING (SELECT DISTINCT * FROM bi_t_team_key) k
     WHERE s.team_id = k.team_id AND s.day = k.day;
-    INSERT INTO bi_sla_day (team_id, day, sla_view, deadlines, met, breached, late_calls, pending, recheck_at)
-    SELECT k.team_id, k.day, v.sla_view, v.deadlines, v.met, v.breached, v.late_calls, v.pending, v.recheck_at
+    -- Judged twice: at the answering call's disposition (call_at: SOP 002 KPI 3, the
+    -- default) and at when it began (call_started_at, its claim: the *_at_claim columns).
+    INSERT INTO bi_sla_day (team_id, day, sla_view, deadlines, met, breached, late_calls, pending, recheck_at,
+                            met_at_claim, breached_at_claim, late_calls_at_claim, pending_at_claim)
+    SELECT k.team_id, k.day, v.sla_view, v.deadlines, v.met, v.breached, v.late_calls, v.pending, v.recheck_at,
+           v.met_at_claim, v.breached_at_claim, v.late_calls_at_claim, v.pending_at_claim
     FROM (SELECT DISTINCT * FROM bi_t_team_key) k
     CROSS JOIN LATERAL (
         SELECT x.sla_view, count(*) AS deadlines,
-               count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS met,
-               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false) AND (x.call_started_at IS NOT NULL OR x.due_at <= p_now)) AS breached,
-               count(*) FILTER (WHERE x.call_started_at > x.due_at) AS late_calls,
-               count(*) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS pending,
-               min(x.due_at) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS recheck_at
+               count(*) FILTER (WHERE x.call_at <= x.due_at) AS met,
+               count(*) FILTER (WHERE NOT coalesce(x.call_at <= x.due_at, false) AND (x.call_at IS NOT NULL OR x.due_at <= p_now)) AS breached,
+               count(*) FILTER (WHERE x.call_at > x.due_at) AS late_calls,
+               count(*) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS pending,
+               min(x.due_at) FILTER (WHERE x.call_at IS NULL AND x.due_at > p_now) AS recheck_at,
+               count(*) FILTER (WHERE x.call_started_at <= x.due_at) AS met_at_claim,
+               count(*) FILTER (WHERE NOT coalesce(x.call_started_at <= x.due_at, false) AND (x.call_started_at IS NOT NULL OR x.due_at <= p_now)) AS breached_at_claim,
+               count(*) FILTER (WHERE x.call_started_at > x.due_at) AS late_calls_at_claim,
+               count(*) FILTER (WHERE x.call_started_at IS NULL AND x.due_at > p_now) AS pending_at_claim
         FROM bi_deadline x
         WHERE x.day = k.day AND x.team_id = k.team_id
         GROUP BY x.sla_view
     ) v;
     GET DIAGNOSTICS n_team = ROW_COUNT;
 
-    -- 9. Reasons for not converting, by closing day (already_placed_order is an order, not a loss).
+    -- 8b. Attempts per lead per local day, per team and day, over the lead-days not reached.
+    DELETE FROM bi_attempt_day a USING (SELECT DISTINCT * FROM bi_t_attempt_key) k
+    WHERE a.team_id = k.team_id AND a.day = k.day;
+    INSERT INTO bi_attempt_day (team_id, day, attempts_per_day, leads_unreached, leads_owed_met, leads_at_setting, attempts)
+    SELECT k.team_id, k.day, t.max_attempts_per_day, v.leads, v.owed_met, v.at_setting, v.attempts
+    FROM (SELECT DISTINCT * FROM bi_t_attempt_key) k
+    JOIN teams t ON t.id = k.team_id
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS leads,
+               count(*) FILTER (WHERE x.day_calls >= x.day_owed) AS owed_met,
+               count(*) FILTER (WHERE x.day_calls >= t.max_attempts_per_day) AS at_setting,
+               coalesce(sum(x.day_calls), 0) AS attempts
+        FROM bi_call x
+        WHERE x.team_id = k.team_id AND x.day = k.day AND x.day_owed IS NOT NULL
+    ) v
+    WHERE v.leads > 0;
+
+    -- 9. Leads closed without an order, by closing day, outcome and the customer's reason
+    --    ('' for outcomes that take none; already_placed_order is an order, not a loss).
     DELETE FROM bi_reason_day r USING (SELECT DISTINCT * FROM bi_t_team_key) k
     WHERE r.team_id = k.team_id AND r.day = k.day;
     INSERT INTO bi_reason_day (team_id, day, city, category, outcome, reason, leads)
     SELECT k.team_id, k.day, r.city, r.category, r.outcome, r.reason, r.leads
     FROM (SELECT DISTINCT * FROM bi_t_team_key) k
     CROSS JOIN LATERAL (
-        SELECT x.city, x.category, x.outcome, coalesce(x.reason::text, x.outcome) AS reason, count(*) AS leads
+        SELECT x.city, x.category, x.outcome, coalesce(x.reason::text, '') AS reason, count(*) AS leads
         FROM bi_call x
         WHERE x.team_id = k.team_id AND x.day = k.day AND x.outcome IS NOT NULL
           AND x.outcome NOT IN ('create_order', 'already_placed_order')
-        GROUP BY x.city, x.category, x.outcome, coalesce(x.reason::text, x.outcome)
+        GROUP BY x.city, x.category, x.outcome, coalesce(x.reason::text, '')
     ) r;
 
     -- 10. Creation-day cohorts, from the leads' counters. Each lead's contribution is kept
@@ -458,6 +519,7 @@ BEGIN
         ANALYZE bi_cohort;
         ANALYZE bi_lead_cohort;
         ANALYZE bi_reason_day;
+        ANALYZE bi_attempt_day;
     END IF;
 
     UPDATE bi_refresh_state

@@ -2,7 +2,7 @@
 -- creation day, from the bi_cohort rollup (the leads' own counters).
 
 CREATE VIEW bi.contact_coverage AS
-SELECT c.day, t.name AS team, c.team_id,
+SELECT c.day, t.name AS team, c.team_id, t.time_zone,
        sum(c.received)::integer AS leads_received,
        coalesce(sum(c.received) FILTER (WHERE c.high_end), 0)::integer AS high_end_received,
        sum(c.attempted)::integer AS called,
@@ -27,7 +27,7 @@ SELECT c.day, t.name AS team, c.team_id,
        round(sum(c.ttfa_sum_s) / 60.0 / nullif(sum(c.attempted), 0), 1) AS avg_first_attempt_min
 FROM bi_cohort c
 JOIN teams t ON t.id = c.team_id
-GROUP BY c.day, t.name, c.team_id;
+GROUP BY c.day, t.name, c.team_id, t.time_zone;
 COMMENT ON VIEW bi.contact_coverage IS 'Contact coverage per team and creation day (the local day the lead dropped off): of the leads received that day, how many were called at all, within 15 min / 1 h / 4 h / the same local day / 24 h / 48 h of creation, and how many got at least 3 call attempts over their life (so far); connected, converted and closed so far; the average minutes to the first call. Percentages are of leads_received. As of the last bi_refresh.';
 DO $$
 BEGIN

@@ -2,7 +2,7 @@
 -- and orders — the second business's deposits — per agent, daily).
 
 CREATE VIEW bi.sales_dashboard AS
-SELECT a.day, t.name AS team, a.team_id, g.name AS agent, a.agent_id,
+SELECT a.day, t.name AS team, a.team_id, t.time_zone, g.name AS agent, a.agent_id,
        a.calls,
        a.connected_calls,
        round(100.0 * a.connected_calls / nullif(a.calls, 0), 1) AS connect_ratio_pct,
