@@ -39,7 +39,7 @@ extension Verbs {
         var claimedLead: Int64?
         defer {
             waiters.unregister(registration.id, claimed: claimedLead)
-            session.handle.setClaimWake(nil)
+            session.handle?.setClaimWake(nil)
         }
         let first = try await attempt(agent: me.id, team: me.teamID, view: view)
         if case .empty = first {} else {
@@ -49,7 +49,7 @@ extension Verbs {
             // Shutdown began while the first attempt ran: the wait ends as every wait does.
             throw Refusal(.shuttingDown, "the server is stopping; CLAIM again on another instance or after restart")
         }
-        guard session.handle.setClaimWake(registration.continuation) else {
+        guard session.handle?.setClaimWake(registration.continuation) ?? true else {
             // The connection's input ended while the wait was being set up: the client left,
             // or the server began stopping (then the answer is SHUTTING_DOWN, as for a wait
             // already under way).
