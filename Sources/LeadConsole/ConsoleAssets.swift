@@ -330,5 +330,8 @@ output.ok { color: #2e6b30; } output.error, .error { color: #b3261e; }
 ol.rows, #history { font-family: ui-monospace, monospace; font-size: .8rem; flex-basis: 100%; }
 .hint { color: #5a6572; font-size: .85rem; margin: 0; }
 #mine button { background: #e8eef5; color: #17324d; margin: .1rem 0; }
+#card-fields, #history-fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); column-gap: 1rem; }
+#card-fields tr, #history-fields tr { display: flex; border-bottom: 1px solid #e3e7eb; }
+#card-fields th, #history-fields th { width: 8.5rem; flex: none; border: 0; } #card-fields td, #history-fields td { border: 0; word-break: break-all; }
 """#
 }

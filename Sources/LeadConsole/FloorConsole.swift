@@ -120,7 +120,8 @@ struct ConsoleContext: RequestContext {
 }
 
 /// Headers on every console response: a strict content security policy (scripts and
-/// styles only from the console itself, no framing), no sniffing, no referrer, no caching.
+/// styles only from the console itself, no framing), no sniffing, no referrer to other
+/// sites, no caching.
 struct SecurityHeaders: RouterMiddleware {
     typealias Context = ConsoleContext
 
@@ -130,7 +131,9 @@ struct SecurityHeaders: RouterMiddleware {
         response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on
+        // the console's own form posts, and the origin check would refuse them.
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response

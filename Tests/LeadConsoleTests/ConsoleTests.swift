@@ -134,8 +134,11 @@ import Testing
                 return
             }
             #expect(try await eventually { seenPaused.value == boards }, "every board saw the agent paused")
+            // The figure on a quiet machine is in BENCHMARKS.md; here the bound only catches a
+            // feed that waits for its fallback refresh (disabled: 600 s) instead of the NOTIFY.
             let elapsed = ContinuousClock.now - started
-            #expect(elapsed < .seconds(1), "the change reached \(boards) boards in \(elapsed)")
+            #expect(elapsed < .seconds(5), "the change reached \(boards) boards in \(elapsed)")
+            print("console feed: PAUSE reached \(boards) boards in \(elapsed)")
             let refreshes = feed.refreshCount - before
             #expect(refreshes >= 1 && refreshes <= 3, "\(refreshes) refreshes for one change and \(boards) boards")
             for reader in readers { reader.cancel() }

@@ -17,6 +17,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -50,7 +51,10 @@ def browser():
 
 
 def until(driver, condition, message, timeout=WAIT):
-    return WebDriverWait(driver, timeout).until(lambda d: condition(d), message)
+    """Waits for `condition`; the live feed redraws tables, so an element may go stale
+    or be missing for a moment while it does."""
+    wait = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
+    return wait.until(lambda d: condition(d), message)
 
 
 def text(driver, selector):
@@ -78,9 +82,13 @@ def fetch_verb(driver, verb, args, csrf=True):
     """, verb, args, csrf)
 
 
-def shot(driver, name):
+def shot(driver, name, height=1000):
     if SHOTS:
-        driver.save_screenshot(os.path.join(SHOTS, name))
+        driver.set_window_size(1400, height)
+        driver.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.3)
+        driver.save_screenshot(os.path.join(os.path.abspath(SHOTS), name))
+        driver.set_window_size(1400, 1000)
 
 
 def submit(driver, form_id, button="button[type=submit]"):
@@ -180,7 +188,6 @@ def main():
         left = text(desk, "#lease-left")
         assert left.startswith("9m") or left.startswith("10m"), left
         check("CLAIM shows lead %s with its lease: %s left" % (claimed, left))
-        shot(desk, "console-desk.png")
 
         # the mandatory note: the verb's refusal is shown
         Select(desk.find_element(By.ID, "dispose-code")).select_by_value("callback")
@@ -214,7 +221,7 @@ def main():
         history = [li.text for li in desk.find_elements(By.CSS_SELECTOR, "#history li")]
         assert any("kind=claimed" in h for h in history), history
         check("LEAD SHOW history: %d events" % len(history))
-        shot(desk, "console-desk.png")
+        shot(desk, "console-desk.png", height=2000)
         desk.find_element(By.ID, "release-note").send_keys("handing back")
         desk.find_element(By.CSS_SELECTOR, "#release-form button[type=submit]").click()
         until(desk, lambda d: not d.find_element(By.ID, "card").is_displayed(), "RELEASE did not end the card")
@@ -231,7 +238,7 @@ def main():
               "the high_end queue did not show the breach")
         check("breach of lead %d shown live %.2f s after the pass ran" % (SETUP["high_end_lead"], seen))
         print("BREACH_SECONDS %.3f" % seen, flush=True)
-        shot(board, "console-board.png")
+        shot(board, "console-board.png", height=1300)
 
         # ---- logout, and expiry on the server's clock
         board.find_element(By.CSS_SELECTOR, "#logout button").click()
