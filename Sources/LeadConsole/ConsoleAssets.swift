@@ -107,8 +107,16 @@ enum ConsoleAssets {
     const agents = document.querySelector('#agents tbody');
     const breaches = document.getElementById('breaches');
 
+    let shownQueues = '', shownAgents = '';
     function drawFloor(data) {
       document.getElementById('floor-time').textContent = 'as of ' + data.now;
+      // Redraw a table only when its numbers changed (a button is not swapped under the pointer).
+      const q = JSON.stringify(data.queues), a = JSON.stringify(data.agents || null);
+      if (q !== shownQueues) { shownQueues = q; drawQueues(data); }
+      if (data.agents && a !== shownAgents) { shownAgents = a; drawAgents(data); }
+    }
+
+    function drawQueues(data) {
       queues.replaceChildren();
       for (const q of data.queues) {
         const tr = document.createElement('tr');
@@ -121,7 +129,9 @@ enum ConsoleAssets {
         }
         queues.appendChild(tr);
       }
-      if (!data.agents) return;
+    }
+
+    function drawAgents(data) {
       agents.replaceChildren();
       for (const a of data.agents) {
         const tr = document.createElement('tr');

@@ -57,6 +57,17 @@ def until(driver, condition, message, timeout=WAIT):
     return wait.until(lambda d: condition(d), message)
 
 
+def click(driver, selector):
+    """Clicks an element, finding it again if a redraw replaced it meanwhile."""
+    for _ in range(20):
+        try:
+            driver.find_element(By.CSS_SELECTOR, selector).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError("could not click " + selector)
+
+
 def text(driver, selector):
     return driver.find_element(By.CSS_SELECTOR, selector).text
 
@@ -157,10 +168,10 @@ def main():
         check("POST without the CSRF token refused (403)")
 
         # PAUSE / RESUME from the agents table
-        board.find_element(By.CSS_SELECTOR, '#agents tr[data-agent="%s"] button[data-action=PAUSE]' % agent["name"]).click()
+        click(board, '#agents tr[data-agent="%s"] button[data-action=PAUSE]' % agent["name"])
         until(board, lambda d: d.find_element(By.CSS_SELECTOR, '#agents tr[data-agent="%s"] td.status' % agent["name"]).text == "paused",
               "the live feed did not show the agent paused")
-        board.find_element(By.CSS_SELECTOR, '#agents tr[data-agent="%s"] button[data-action=RESUME]' % agent["name"]).click()
+        click(board, '#agents tr[data-agent="%s"] button[data-action=RESUME]' % agent["name"])
         until(board, lambda d: d.find_element(By.CSS_SELECTOR, '#agents tr[data-agent="%s"] td.status' % agent["name"]).text == "active",
               "the live feed did not show the agent active again")
         check("pause and resume from the board, seen live")
