@@ -96,6 +96,7 @@ enum ConsoleAssets {
   async function loadFloor(onFloor) {
     const response = await fetch('/api/floor', { credentials: 'same-origin' });
     if (response.status === 401) { location.href = '/login'; return; }
+    if (!response.ok) { live(false); return; }  // 503: the live feed brings the numbers when it can
     const data = await response.json();
     noteNow(data.now);
     onFloor(data);

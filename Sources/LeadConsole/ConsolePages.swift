@@ -132,7 +132,7 @@ enum ConsolePages {
             <label>call window <input name="call_window" placeholder="09:00-21:00"></label>
             <button type="submit">Save (empty = show current)</button><output></output></form>
 
-            <form data-verb="AUDIT" id="audit-form"><h3>Audit log</h3>
+            <form data-verb="AUDIT" id="audit-form"><h3>Audit log</h3>\(team)
             <label>agent <input name="agent"></label><label>limit <input name="limit" value="20" inputmode="numeric"></label>
             <button type="submit">Show</button><output></output></form>
             </section>

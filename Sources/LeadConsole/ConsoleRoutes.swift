@@ -43,8 +43,12 @@ struct ConsoleRoutes: Sendable {
         }
         router.get("/api/floor") { request, _ in
             guard let (_, entry) = try await self.session(request) else { return Self.unauthorized() }
-            let snapshot = try await self.feed.snapshot(entry.login.feedScope, board: entry.login.oversees)
-            return Self.json(FloorFeed.json(snapshot, board: entry.login.oversees))
+            do {
+                let snapshot = try await self.feed.snapshot(entry.login.feedScope, board: entry.login.oversees)
+                return Self.json(FloorFeed.json(snapshot, board: entry.login.oversees))
+            } catch {
+                return self.unavailable(error)
+            }
         }
         router.get("/api/events") { request, _ in try await self.events(request) }
         router.post("/api/verb") { request, _ in try await self.verb(request) }
@@ -143,7 +147,12 @@ struct ConsoleRoutes: Sendable {
         let feed = self.feed
         let sessions = self.sessions
         let clock = server.clock
-        let first = FloorFeed.message(try await feed.snapshot(scope, board: board), board: board)
+        let first: String
+        do {
+            first = FloorFeed.message(try await feed.snapshot(scope, board: board), board: board)
+        } catch {
+            return self.unavailable(error)
+        }
         let (subscription, messages) = feed.subscribe(scope: scope, board: board)
         let body = ResponseBody { writer in
             defer { feed.unsubscribe(subscription) }
@@ -182,6 +191,13 @@ struct ConsoleRoutes: Sendable {
 
     static func unauthorized() -> Response {
         json("{\"ok\":false,\"code\":\"NOAUTH\",\"message\":\"log in again\"}", status: .unauthorized)
+    }
+
+    /// The floor's numbers could not be read (the database is down or too slow): 503.
+    func unavailable(_ error: any Error) -> Response {
+        console.logger.warning("console: floor snapshot failed", metadata: ["error": "\(error)"])
+        return Self.json("{\"ok\":false,\"code\":\"UNAVAILABLE\",\"message\":\"the floor's numbers could not be read; retry shortly\"}",
+                         status: .serviceUnavailable)
     }
 
     static func forbidden(_ message: String) -> Response {

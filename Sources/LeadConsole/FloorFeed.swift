@@ -13,9 +13,12 @@ import Synchronization
 /// watcher recorded a breach, on any instance). A breach is pushed to the boards of its
 /// team at once; every other change marks the team dirty, and one refresh loop computes
 /// the team's queues (and, when a board of that team is open, its agents) once and fans
-/// the result out to all of that team's subscribers. Refreshes of one team are at least
-/// `minimumGap` apart (a burst of changes costs one query), and every `fallback` the open
-/// teams are refreshed anyway (NOTIFY is a hint; queue ages grow without one).
+/// the result out to all of that team's subscribers. Refreshes are at least `minimumGap`
+/// apart (a burst of changes costs one query), and every `fallback` the open teams are
+/// refreshed anyway (NOTIFY is a hint; queue ages grow without one). On a floor where the
+/// count itself is slow (the QUEUES query reads every open lead: seconds at 1M), both
+/// stretch with it: the gap is at least the last refresh's time and the fallback at least
+/// ten times it, so the feed never takes more than about half of one database connection.
 ///
 /// The numbers come from LeadStore's `FloorControl.queues`/`agents`, the same SQL and the
 /// same team boundary as the protocol's QUEUES and AGENTS: a team's subscribers are
@@ -52,6 +55,8 @@ final class FloorFeed: Sendable {
         var latest: [Scope: Snapshot] = [:]
         var breachesSent = 0
         var refreshes = 0
+        /// How long the last refresh took (real time).
+        var lastDuration: Duration = .zero
     }
 
     private let state = Mutex(State())
@@ -67,6 +72,9 @@ final class FloorFeed: Sendable {
     let fallback: Duration
     /// A comment line to every subscriber this often, so a closed browser is noticed.
     let keepAlive: Duration
+    /// The statement limit of a refresh instead of the pool's `query_timeout` (3 s): the
+    /// QUEUES count takes seconds on a floor of a million open leads.
+    static let refreshTimeout = PostgresTimeout.after(.seconds(60))
 
     init(pool: PostgresPool, conninfo: String, clock: any FloorClock, logger: Logger,
          minimumGap: Duration = .milliseconds(250), fallback: Duration = .seconds(5), keepAlive: Duration = .seconds(15)) {
@@ -223,13 +231,15 @@ final class FloorFeed: Sendable {
                     logger.warning("console feed: refresh failed; next change or fallback retries", metadata: ["error": "\(error)"])
                 }
             }
-            do { try await Task.sleep(for: minimumGap) } catch { return }
+            let gap = max(minimumGap, state.withLock { $0.lastDuration })
+            do { try await Task.sleep(for: gap) } catch { return }
         }
     }
 
     private func fallbackLoop() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: fallback) } catch { return }
+            let wait = max(fallback, state.withLock { $0.lastDuration } * 10)
+            do { try await Task.sleep(for: wait) } catch { return }
             markDirty(nil)
         }
     }
@@ -250,15 +260,18 @@ final class FloorFeed: Sendable {
         }
         let now = clock.now()
         let floor = FloorControl()
-        let (queues, agentRows) = try await pool.withConnection { c in
+        let started = ContinuousClock.now
+        let (queues, agentRows) = try await pool.withConnection(timeout: Self.refreshTimeout) { c in
             (try floor.queues(c, team: nil, by: overseer, now: now),
              agents ? try floor.agents(c, team: nil, by: overseer, now: now) : nil)
         }
         let snapshot = Snapshot(queues: JSON.rows(queues.map(\.fields)), agents: agentRows.map { JSON.rows($0.map(\.fields)) },
                                 computedAt: now)
+        let took = ContinuousClock.now - started
         state.withLock { s in
             s.latest[scope] = snapshot
             s.refreshes += 1
+            s.lastDuration = took
         }
         return snapshot
     }
