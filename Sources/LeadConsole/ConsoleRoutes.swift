@@ -141,7 +141,8 @@ struct ConsoleRoutes: Sendable {
     /// GET /api/events: the live feed as server-sent events (`floor` snapshots, and
     /// `breach` on boards); ends with `expired` when the login does.
     func events(_ request: Request) async throws -> Response {
-        guard let (id, entry) = try await session(request) else { return Self.unauthorized() }
+        // Opening the feed is not the person acting: it does not extend the login.
+        guard let (id, entry) = try await session(request, touch: false) else { return Self.unauthorized() }
         let board = entry.login.oversees
         let scope = entry.login.feedScope
         let feed = self.feed
