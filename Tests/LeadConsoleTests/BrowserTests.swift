@@ -11,23 +11,29 @@ import Testing
 /// arrive live; when it asks (`ADVANCE n`), this test moves the floor clock and runs the
 /// background passes.
 ///
+/// The server's log, captured at trace level, must hold no token.
+///
 /// `LEADLINE_CONSOLE_SCREENSHOTS=DIR` makes the script save its screenshots there (the ones
 /// in docs/ were made this way); `LEADLINE_PYTHON` picks the interpreter (default
 /// /usr/bin/python3, whose python3-selenium Debian installs).
 @Suite(.serialized) struct BrowserTests {
     @Test(.timeLimit(.minutes(5))) func consoleInChromium() async throws {
-        let floor = try await makeConsoleFloor()
+        let leadToken = "tok-lead-\(UInt32.random(in: 100_000...999_999))"
+        let agentToken = "tok-agent-\(UInt32.random(in: 100_000...999_999))"
+        let floor = try await makeConsoleFloor(tokens: ["north-lead": leadToken, "north-agent1": agentToken])
         let notCalled = 6
         for i in 0..<notCalled { try floor.lead(team: "north", createdAt: floor.ago(Double(600 + 60 * i))) }
         let highEnd = try floor.lead(team: "north", highEnd: true, createdAt: floor.ago(60))
         let south = try floor.lead(team: "south", createdAt: floor.ago(60))
-        let test = try await ConsoleTestServer.start(floor)
+        // No log line may hold the two logins' tokens or the wrong one the script tries.
+        let log = CapturedLog()
+        let test = try await ConsoleTestServer.start(floor, logger: log.logger)
 
         let environment = ProcessInfo.processInfo.environment
         let setup: [String: Any] = [
             "url": "http://127.0.0.1:\(test.consolePort)",
-            "lead": ["name": "north-lead", "token": "secret"],
-            "agent": ["name": "north-agent1", "token": "secret"],
+            "lead": ["name": "north-lead", "token": leadToken],
+            "agent": ["name": "north-agent1", "token": agentToken],
             "north_agents": ["north-lead", "north-agent1", "north-agent2"],
             "south_lead": south,
             "high_end_lead": highEnd,
@@ -68,6 +74,12 @@ import Testing
         #expect(done, "the browser script did not finish")
         #expect(checks.count == 19, "\(checks.count) checks: \(checks)")
         try await test.stop()
+        // The server logged the logins (at trace level, everything it logs) but no token.
+        let lines = log.all
+        #expect(lines.contains { $0.contains("console login") && $0.contains("north-lead") }, "the login was logged")
+        for secret in [leadToken, agentToken, "not-the-token"] {
+            #expect(!lines.contains { $0.contains(secret) }, "a log line holds a token")
+        }
     }
 }
 

@@ -43,16 +43,17 @@ final class ConsoleTestServer: Sendable {
         self.clock = clock
     }
 
-    static func start(_ floor: Floor, sessionMinutes: Int = 30, feedFallback: Duration = .seconds(5)) async throws -> ConsoleTestServer {
+    static func start(_ floor: Floor, sessionMinutes: Int = 30, feedFallback: Duration = .seconds(5),
+                      logger: Logger = testLogger) async throws -> ConsoleTestServer {
         var config = ServerConfig()
         config.port = 0
         config.metricsPort = 0
         config.tickInterval = 0.1
         config.poolSize = 6
         config.biRefreshInterval = 0
-        let server = LeadServer(config: config, conninfo: floor.conninfo, logger: testLogger, clock: floor.clock)
+        let server = LeadServer(config: config, conninfo: floor.conninfo, logger: logger, clock: floor.clock)
         let console = FloorConsole(server: server, conninfo: floor.conninfo, host: "127.0.0.1", port: 0,
-                                   sessionMinutes: sessionMinutes, feedFallback: feedFallback, logger: testLogger)
+                                   sessionMinutes: sessionMinutes, feedFallback: feedFallback, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [server, console], logger: testLogger))
         let task = Task { try await group.run() }
         let bound = await server.listening()
@@ -109,13 +110,13 @@ final class ConsoleTestServer: Sendable {
 }
 
 /// A floor with teams north and south (Asia/Kolkata): north-lead (team lead), north-agent1
-/// and north-agent2 (plain agents), south-lead; every token is `secret`.
-func makeConsoleFloor() async throws -> Floor {
+/// and north-agent2 (plain agents), south-lead; every token is `secret` but those given.
+func makeConsoleFloor(tokens: [String: String] = [:]) async throws -> Floor {
     let floor = try await Floor.make()
     try floor.team("north")
     try floor.team("south")
-    try floor.agent("north-lead", team: "north", role: "team_lead")
-    try floor.agent("north-agent1", team: "north", capacity: 2)
+    try floor.agent("north-lead", team: "north", role: "team_lead", token: tokens["north-lead"] ?? "secret")
+    try floor.agent("north-agent1", team: "north", capacity: 2, token: tokens["north-agent1"] ?? "secret")
     try floor.agent("north-agent2", team: "north")
     try floor.agent("south-lead", team: "south", role: "team_lead")
     return floor
@@ -129,4 +130,36 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
         try await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
+}
+
+/// Every log line a server writes, at trace level, with its metadata (to check that no
+/// token is ever logged).
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var all: [String] { lines.withLock { $0 } }
+
+    var logger: Logger {
+        var logger = Logger(label: "leadline.captured") { _ in Handler(log: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            let text = "\(event.level) \(event.message) " + all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+                + (event.error.map { " error=\($0)" } ?? "")
+            log.lines.withLock { $0.append(text) }
+        }
+    }
 }
