@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libssl-dev).
@@ -68,6 +70,16 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: swift6),
 
+        // The floor console: a web board for team leads and a desk for agents, on Hummingbird,
+        // running the protocol's own verbs in-process (no second copy of any rule).
+        .target(name: "LeadConsole", dependencies: [
+            "LeadServer", "LeadStore", "LeadCore", "LeadProtocol", "Postgres",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], swiftSettings: swift6),
+
         // `leadline bench …`: the floor load generator, the pgbench and PgQueuer baselines,
         // wake-up and idle-connection measurements, the overlap check. Not part of the tests.
         .target(name: "LeadBench", dependencies: [
@@ -79,7 +91,7 @@ let package = Package(
         ], swiftSettings: swift6),
 
         .executableTarget(name: "leadline", dependencies: [
-            "LeadServer", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
+            "LeadServer", "LeadConsole", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,6 +106,12 @@ let package = Package(
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
         .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol"], swiftSettings: swift6),
+        // The floor console: its login and verbs in-process, the shared feed, and the browser
+        // test (headless Chromium via Selenium, Tests/LeadConsoleTests/browser).
+        .testTarget(name: "LeadConsoleTests", dependencies: ["LeadConsole", "LeadServer", "LeadTesting", "LeadStore", "LeadCore",
+                                                            "LeadProtocol", "Postgres",
+                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                    exclude: ["browser"], swiftSettings: swift6),
         .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"],
                     exclude: ["Fixtures"], swiftSettings: swift6),
     ]

@@ -15,6 +15,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var metricsHost = "127.0.0.1"
     /// HTTP port of `GET /metrics` (0 = any free port; -1 = no metrics endpoint).
     public var metricsPort = 9464
+    /// Address the floor console (the web board and agent desk) binds to.
+    public var consoleHost = "127.0.0.1"
+    /// HTTP port of the floor console (0 = any free port; -1 = no console, the default).
+    public var consolePort = -1
+    /// Minutes a console login lasts without a request (on the server's clock).
+    public var consoleSessionMinutes = 30
     /// Connections beyond this get `ERR TOO_MANY_CONNECTIONS` and are closed.
     public var maxConnections = 1024
     /// Seconds without a request after which a connection is closed (0 = never). A
@@ -102,6 +108,9 @@ public struct ServerConfig: Sendable, Equatable {
         int("port", "TCP port of the line protocol.", \.port, 0...65535),
         text("metrics_host", "Address of the Prometheus endpoint.", \.metricsHost),
         metricsPortKey,
+        text("console_host", "Address of the floor console (web board and agent desk).", \.consoleHost),
+        consolePortKey,
+        int("console_session_minutes", "Minutes a console login lasts without a request.", \.consoleSessionMinutes, 1...1440),
         int("max_connections", "Most open protocol connections; more get TOO_MANY_CONNECTIONS.", \.maxConnections, 1...1_000_000),
         seconds("idle_timeout", "Close a connection idle this many seconds (0 = never).", \.idleTimeout),
         seconds("auth_timeout", "Seconds a connection may stay without AUTH before it is closed (0 = no deadline).", \.authTimeout),
@@ -210,6 +219,20 @@ public struct ServerConfig: Sendable, Equatable {
             config.metricsPort = n
             return true
         }, current: { String($0.metricsPort) })
+
+    /// `console_port`: a port, or `off` (or -1) for no console.
+    private static let consolePortKey = Key(
+        name: "console_port",
+        help: "HTTP port of the floor console (off or -1 disables it, the default: --console-port 7880).",
+        apply: { config, value in
+            if value.lowercased() == "off" {
+                config.consolePort = -1
+                return true
+            }
+            guard let n = Int(value), (-1...65535).contains(n) else { return false }
+            config.consolePort = n
+            return true
+        }, current: { String($0.consolePort) })
 
     private static func text(_ name: String, _ help: String, _ path: WritableKeyPath<ServerConfig, String> & Sendable) -> Key {
         Key(name: name, help: help, apply: { config, value in

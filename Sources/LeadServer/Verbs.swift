@@ -6,8 +6,12 @@ import Logging
 import Postgres
 
 /// What a verb may read and change about its connection: who is logged in, at what level.
+/// `handle` is the protocol connection; nil for a login without one (the floor console's,
+/// `ConsoleLogin`), which runs the same verbs in-process.
 struct SessionContext: Sendable {
-    let handle: SessionHandle
+    let handle: SessionHandle?
+    /// The client's IP address (the AUTH throttle's key).
+    let remote: String
     var logger: Logger
     var identity: AgentDirectory.Identity?
     /// The verb level of the session (`none` before AUTH).
@@ -18,6 +22,14 @@ struct SessionContext: Sendable {
 
     init(handle: SessionHandle, logger: Logger) {
         self.handle = handle
+        remote = handle.remote
+        self.logger = logger
+    }
+
+    /// A session without a protocol connection (the floor console's logins).
+    init(remote: String, logger: Logger) {
+        handle = nil
+        self.remote = remote
         self.logger = logger
     }
 
@@ -74,7 +86,7 @@ struct Verbs {
     /// PING, or requests it may not make, costs no task and no thread hop.
     func immediate(_ request: Request, spec: VerbSpec, busy: Bool, session: SessionContext) -> VerbOutcome? {
         let tag = request.tag
-        if session.handle.isShuttingDown || context.isShuttingDown, request.verb != "QUIT" {
+        if session.handle?.isShuttingDown == true || context.isShuttingDown, request.verb != "QUIT" {
             return VerbOutcome(reply: .error(tag: tag, code: ErrorCode.shuttingDown.rawValue, message: "the server is stopping"))
         }
         if busy {

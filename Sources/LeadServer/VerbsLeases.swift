@@ -39,12 +39,12 @@ extension Verbs {
         var claimedLead: Int64?
         defer {
             waiters.unregister(registration.id, claimed: claimedLead)
-            session.handle.setClaimWake(nil)
+            session.handle?.setClaimWake(nil)
         }
         var machine = ClaimWait(deadline: deadline)
         let first = try await attempt(agent: me.id, team: me.teamID, view: view)
         var step = machine.firstAttempted(first, shuttingDown: context.isShuttingDown,
-                                          inputOpen: session.handle.setClaimWake(registration.continuation))
+                                          inputOpen: session.handle?.setClaimWake(registration.continuation) ?? true)
         let poll = context.config.claimPoll
         let wakes = registration.wakes
         let wake = registration.continuation

@@ -14,7 +14,7 @@ extension Verbs {
         if let current = session.identity {
             throw Refusal(.denied, "this connection is already authenticated as \(current.name)")
         }
-        let address = session.handle.remote
+        let address = session.remote
         let delay = context.throttle.delay(for: address)
         if delay > .zero {
             session.logger.notice("delaying AUTH after repeated failures", metadata: ["delay": "\(delay)"])
@@ -27,8 +27,10 @@ extension Verbs {
             throw Refusal(.authFailed, "unknown agent, wrong token, or the agent is disabled")
         }
         context.throttle.succeeded(address)
-        session.handle.loggedIn(SessionHandle.Login(agentID: identity.id, credential: identity.credential))
-        context.loggedIn(session.handle)
+        if let handle = session.handle {
+            handle.loggedIn(SessionHandle.Login(agentID: identity.id, credential: identity.credential))
+            context.loggedIn(handle)
+        }
         session.loggedOutByRevocation = false
         session.identity = identity
         session.level = Role(agentRole: identity.role) ?? .agent

@@ -115,3 +115,11 @@ public struct AgentDirectory: Sendable {
         return current
     }
 }
+
+extension AgentDirectory {
+    /// A team's time zone (IANA name), or nil for an unknown team: the floor console's
+    /// callback picker shows times on the team's clock.
+    public func timeZone(_ c: PostgresConnection, team: Int64) throws -> String? {
+        try c.query("SELECT time_zone FROM teams WHERE id = $1::bigint", [team]).first?["time_zone"]
+    }
+}

@@ -54,6 +54,8 @@ public struct ReadyLead: Sendable, Equatable {
 public struct LeadQueue: Sendable {
     /// The NOTIFY channel that announces leads becoming claimable.
     public static let readyChannel = "leadline_ready"
+    /// The NOTIFY channel of SLA breaches (sla_watch.sql): payload `team_id:lead_id:kind:view`.
+    public static let breachChannel = "leadline_breach"
 
     public init() {}
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadConsole
 import LeadCore
 import LeadServer
 import LeadStore
@@ -27,7 +28,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard leads >= 0 else { throw ValidationError("--leads must be ≥ 0") }
-        let (config, extras) = try server.resolve()
+        var (config, extras) = try server.resolve()
+        // The demo serves the floor console too, on 7880, unless a flag, LEADLINE_CONSOLE_PORT
+        // or the config file chose a port (or `off`).
+        if config.consolePort == -1, server.consolePort == nil, ProcessInfo.processInfo.environment["LEADLINE_CONSOLE_PORT"] == nil,
+           !(server.configFile.map(Self.fileSetsConsolePort) ?? false) {
+            config.consolePort = Self.consolePort
+        }
         let logger = bootstrapServerLogging(level: config.logLevel)
         var options = try database.options().applying(extras)
         let embedded = options.resolvedURL == nil
@@ -38,12 +45,16 @@ struct DemoCommand: AsyncParsableCommand {
         try await options.withDatabase(logger: logger) { conninfo in
             let agents = try Self.prepare(conninfo: conninfo, leads: count, rotateExisting: embedded)
             let server = LeadServer(config: config, conninfo: conninfo, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+            let console = FloorConsole.configured(config, server: server, conninfo: conninfo, logger: logger)
+            let services: [any Service] = [server] + (console.map { [$0] } ?? [])
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 let bound = await server.listening()
-                Self.printWelcome(agents: agents, host: bound.host, port: bound.port, metricsPort: bound.metricsPort)
+                var consoleURL: String?
+                if let console { consoleURL = "http://\(config.consoleHost):\(await console.listening())/" }
+                Self.printWelcome(agents: agents, host: bound.host, port: bound.port, metricsPort: bound.metricsPort, consoleURL: consoleURL)
                 try await tasks.waitForAll()
             }
         }
@@ -69,7 +80,19 @@ struct DemoCommand: AsyncParsableCommand {
         return agents
     }
 
-    static func printWelcome(agents: [DemoAgent], host: String, port: Int, metricsPort: Int?) {
+    /// The demo's console port when nothing else chose one.
+    static let consolePort = 7880
+
+    /// Whether a config file sets `console_port` (then the demo keeps the file's choice).
+    static func fileSetsConsolePort(_ path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { line in
+            line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
+                .split(separator: "=").first?.trimmingCharacters(in: .whitespaces) == "console_port"
+        }
+    }
+
+    static func printWelcome(agents: [DemoAgent], host: String, port: Int, metricsPort: Int?, consoleURL: String? = nil) {
         for agent in agents {
             print("agent=\(agent.name) team=\(agent.team) role=\(agent.role) token=\(agent.token)")
         }
@@ -78,6 +101,11 @@ struct DemoCommand: AsyncParsableCommand {
         print("try it:  nc \(host) \(port)        (or: leadline cli --port \(port) --agent \(sample?.name ?? "NAME") --token \(sample?.token ?? "TOKEN"))")
         print("         AUTH agent=\(sample?.name ?? "NAME") token=\(sample?.token ?? "TOKEN")")
         print("         CLAIM wait=5      then HELP, MINE, DISPOSE …, QUIT" + (metricsPort.map { "   metrics: http://\(host):\($0)/metrics" } ?? ""))
+        if let consoleURL {
+            let lead = agents.first { $0.role == "team_lead" }
+            print("")
+            print("floor console: \(consoleURL)   (log in as \(lead?.name ?? "a team lead") for the board, \(sample?.name ?? "an agent") for the desk, with the tokens above)")
+        }
         fflush(nil)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadConsole
 import LeadServer
 import Logging
 import ServiceLifecycle
@@ -16,6 +17,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("metrics-host"), help: Self.help("metrics_host")) var metricsHost: String?
     // Unconditional: the value may be -1 (`--metrics-port -1`), which would otherwise read as a flag.
     @Option(name: .customLong("metrics-port"), parsing: .unconditional, help: Self.help("metrics_port")) var metricsPort: String?
+    @Option(name: .customLong("console-host"), help: Self.help("console_host")) var consoleHost: String?
+    @Option(name: .customLong("console-port"), parsing: .unconditional, help: Self.help("console_port")) var consolePort: String?
+    @Option(name: .customLong("console-session-minutes"), help: Self.help("console_session_minutes")) var consoleSessionMinutes: String?
     @Option(name: .customLong("max-connections"), help: Self.help("max_connections")) var maxConnections: String?
     @Option(name: .customLong("idle-timeout"), help: Self.help("idle_timeout")) var idleTimeout: String?
     @Option(name: .customLong("auth-timeout"), help: Self.help("auth_timeout")) var authTimeout: String?
@@ -54,6 +58,7 @@ struct ServerOptions: ParsableArguments {
     private var given: [String: String?] {
         [
             "host": host, "port": port, "metrics_host": metricsHost, "metrics_port": metricsPort,
+            "console_host": consoleHost, "console_port": consolePort, "console_session_minutes": consoleSessionMinutes,
             "max_connections": maxConnections, "idle_timeout": idleTimeout, "auth_timeout": authTimeout,
             "max_unauthenticated_per_address": maxUnauthenticatedPerAddress, "reply_timeout": replyTimeout,
             "login_check_interval": loginCheckInterval, "max_line_length": maxLineLength,
@@ -135,7 +140,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = bootstrapServerLogging(level: config.logLevel)
         try await database.applying(extras).withDatabase(logger: logger) { conninfo in
             let server = LeadServer(config: config, conninfo: conninfo, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint],
+            var services: [any Service] = [server]
+            if let console = FloorConsole.configured(config, server: server, conninfo: conninfo, logger: logger) {
+                services.append(console)
+            }
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
             try await group.run()
         }

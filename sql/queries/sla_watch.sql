@@ -1,6 +1,8 @@
 -- SLA watcher: a lead whose deadline passed without an attempt gets one breach event
 -- per deadline ('callback_missed' for a callback, 'sla_breached' otherwise). A lead
--- being called (held, claimed before its deadline) is not in breach.
+-- being called (held, claimed before its deadline) is not in breach. Each breach is also
+-- announced with NOTIFY leadline_breach, payload `team_id:lead_id:kind:view`, so the floor
+-- console's boards show it as it happens (on every instance).
 --   $1 now, $2 batch size
 WITH breached AS (
     SELECT id FROM leads
@@ -14,8 +16,9 @@ marked AS (
     UPDATE leads l SET sla_breached_at = $1::timestamptz
     FROM breached b WHERE l.id = b.id
     RETURNING l.id, l.state, l.high_end, l.sla_due_at, l.callback_agent_id, l.callback_at, l.team_id
-)
-INSERT INTO lead_events (lead_id, kind, agent_id, at, payload)
+),
+event AS (
+    INSERT INTO lead_events (lead_id, kind, agent_id, at, payload)
 SELECT id,
        (CASE WHEN state = 'callback' THEN 'callback_missed' ELSE 'sla_breached' END)::lead_event_kind,
        CASE WHEN state = 'callback' THEN callback_agent_id END,
@@ -24,4 +27,8 @@ SELECT id,
                           'view', CASE WHEN high_end THEN 'high_end' WHEN state = 'new' THEN 'not_called'
                                        WHEN state = 'callback' THEN 'callback' ELSE 'all' END)
 FROM marked
-RETURNING lead_id, kind::text AS kind;
+RETURNING lead_id, kind::text AS kind, payload->>'view' AS view
+)
+SELECT e.lead_id, e.kind,
+       pg_notify('leadline_breach', m.team_id || ':' || e.lead_id || ':' || e.kind || ':' || e.view) AS notified
+FROM event e JOIN marked m ON m.id = e.lead_id;
