@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import LeadClient
 import LeadCore
 import LeadServer
 import LeadStore

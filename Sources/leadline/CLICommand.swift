@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeadClient
 import LeadProtocol
 import LeadServer
 
@@ -64,7 +65,7 @@ struct CLICommand: AsyncParsableCommand {
 
         let client: ProtocolClient
         do {
-            let trust: ProtocolTLS.Trust? = if let tlsCA { .caFile(tlsCA) } else if tlsInsecure { .insecure } else if tls { .system } else { nil }
+            let trust: ProtocolClient.Trust? = if let tlsCA { .caFile(tlsCA) } else if tlsInsecure { .insecure } else if tls { .system } else { nil }
             client = try await ProtocolClient.connect(host: host, port: port, tls: trust)
         } catch {
             Self.fail("cannot connect to \(host):\(port): \(error)")
