@@ -2,7 +2,6 @@ import Foundation
 import Histogram
 import LeadClient
 import LeadCore
-import LeadServer
 import LeadStore
 import NIOCore
 import NIOPosix

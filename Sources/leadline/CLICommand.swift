@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LeadClient
 import LeadProtocol
-import LeadServer
 
 struct CLICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
