@@ -22,15 +22,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
-        // C libraries from the system (Debian: libpq-dev, libssl-dev).
+        // The one C library from the system (Debian: libpq-dev).
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // The libpq layer: connections, queries, errors, pool, notifications.
         .target(name: "Postgres", dependencies: [
-            "CLibPQ",
+            "CLibPQ", "LeadCore",
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -51,19 +53,32 @@ let package = Package(
         .executableTarget(name: "EmbedSQLTool", swiftSettings: swift6),
         .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["EmbedSQLTool"]),
         .target(name: "LeadStore", dependencies: [
-            "Postgres", "LeadCore", "CLibCrypto",
+            "Postgres", "LeadCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6, plugins: ["EmbedSQLPlugin"]),
 
         // The pure line protocol: framing, parsing, encoding. No NIO, no SQL.
-        .target(name: "LeadProtocol", swiftSettings: swift6),
+        .target(name: "LeadProtocol", dependencies: ["LeadCore"], swiftSettings: swift6),
+
+        // The protocol client (`leadline cli`, the benchmarks, the tests): lines out, replies in.
+        .target(name: "LeadClient", dependencies: [
+            "LeadProtocol",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: swift6),
 
         // The SwiftNIO server: sessions, verbs, waiting claimers, background services.
         .target(name: "LeadServer", dependencies: [
             "LeadCore", "LeadStore", "LeadProtocol", "Postgres",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -83,15 +98,17 @@ let package = Package(
         // `leadline bench …`: the floor load generator, the pgbench and PgQueuer baselines,
         // wake-up and idle-connection measurements, the overlap check. Not part of the tests.
         .target(name: "LeadBench", dependencies: [
-            "LeadServer", "LeadStore", "LeadCore", "LeadProtocol", "Postgres",
+            "LeadServer", "LeadClient", "LeadStore", "LeadCore", "LeadProtocol", "Postgres",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6),
 
         .executableTarget(name: "leadline", dependencies: [
-            "LeadServer", "LeadConsole", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
+            "LeadServer", "LeadClient", "LeadConsole", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,14 +122,14 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LeadTesting", "EmbeddedPostgres"], swiftSettings: swift6),
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
-        .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol"], swiftSettings: swift6),
+        .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol", "LeadCore"], swiftSettings: swift6),
         // The floor console: its login and verbs in-process, the shared feed, and the browser
         // test (headless Chromium via Selenium, Tests/LeadConsoleTests/browser).
         .testTarget(name: "LeadConsoleTests", dependencies: ["LeadConsole", "LeadServer", "LeadTesting", "LeadStore", "LeadCore",
                                                             "LeadProtocol", "Postgres",
                                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     exclude: ["browser"], swiftSettings: swift6),
-        .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"],
+        .testTarget(name: "LeadServerTests", dependencies: ["LeadServer", "LeadClient", "LeadTesting", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres"],
                     exclude: ["Fixtures"], swiftSettings: swift6),
     ]
 )

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Leadline needs that a fresh Debian + Swift machine lacks:
-# PostgreSQL (server, contrib for pgbench), libpq headers, OpenSSL headers, and for
-# the floor console's browser tests Debian's headless Chromium, its WebDriver and
-# Selenium for the system Python (/usr/bin/python3).
+# PostgreSQL (server, contrib for pgbench), libpq headers, pkg-config (finds them), and
+# for the floor console's browser tests Debian's headless Chromium, its WebDriver and
+# Selenium for the system Python (/usr/bin/python3). No OpenSSL headers: the token hash
+# (swift-crypto) and TLS (swift-nio-ssl) build their own BoringSSL. (Debian's libpq-dev
+# still pulls in libssl-dev for libpq itself.)
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 need=()
-for pkg in postgresql postgresql-contrib libpq-dev libssl-dev pkg-config chromium chromium-driver python3 python3-selenium; do
+for pkg in postgresql postgresql-contrib libpq-dev pkg-config chromium chromium-driver python3 python3-selenium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

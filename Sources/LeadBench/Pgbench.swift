@@ -153,7 +153,7 @@ public struct PgbenchRunner: Sendable {
         }
         let args = arguments(clients: clients, seconds: seconds, agentBase: agentBase, scriptPath: scriptPath, logPrefix: logPrefix)
         let outPath = workDirectory + "/pgbench_c\(clients).out"
-        let process = try ChildProcess(executable: pgbench, arguments: args, logPath: outPath)
+        let process = try await ChildProcess.start(executable: pgbench, arguments: args, logPath: outPath)
         let status = await process.wait(timeout: .seconds(seconds + 120))
         let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         var perSecond: [Double] = []

@@ -1,4 +1,7 @@
 import Foundation
+import Subprocess
+import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -39,75 +42,90 @@ public struct ProcessSample: Sendable {
     }
 }
 
-/// Starts a child process with posix_spawn, stdout and stderr into a log file.
+/// A child process of the harness (`leadline serve`, pgbench), started with
+/// swift-subprocess: stdin from /dev/null, stdout and stderr into a log file. The child
+/// starts with no blocked signals and default handlers (swift-subprocess resets them; a
+/// thread of this process may block some, and pgbench's -T relies on SIGALRM), and
+/// swift-subprocess reaps it.
 public final class ChildProcess: Sendable {
     public let pid: Int32
     public let logPath: String
+    /// nil while it runs; then its exit code (128 + the signal if a signal ended it).
+    private final class ExitCode: Sendable {
+        let value = Mutex<Int32?>(nil)
+    }
+    private let exitCode: ExitCode
+    private let run: Task<Void, Never>
 
+    private init(pid: Int32, logPath: String, exitCode: ExitCode, run: Task<Void, Never>) {
+        self.pid = pid
+        self.logPath = logPath
+        self.exitCode = exitCode
+        self.run = run
+    }
+
+    /// Starts `executable` and returns once it is running.
     /// - Parameters:
     ///   - executable: an absolute path.
     ///   - arguments: without argv[0].
     ///   - environment: extra variables on top of ours.
-    public init(executable: String, arguments: [String], environment: [String: String] = [:], logPath: String) throws {
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+    public static func start(executable: String, arguments: [String], environment: [String: String] = [:],
+                             logPath: String) async throws -> ChildProcess {
+        let fd = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BenchFailure("cannot open \(logPath): \(String(cString: strerror(errno)))") }
+        let log = FileDescriptor(rawValue: fd)
+        var updates: [Environment.Key: String?] = [:]
+        for (k, v) in environment { if let key = Environment.Key(rawValue: k) { updates[key] = v } }
+        let (started, pidSink) = AsyncThrowingStream<Int32, any Error>.makeStream()
+        let exitCode = ExitCode()
+        let run = Task {
+            do {
+                let result = try await Subprocess.run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit.updating(updates),
+                    input: .none, output: .fileDescriptor(log, closeAfterSpawningProcess: true), error: .combinedWithOutput
+                ) { execution in
+                    pidSink.yield(execution.processIdentifier.value)
+                }
+                let code: Int32 = switch result.terminationStatus {
+                case .exited(let code): code
+                case .signaled(let signal): 128 + signal
+                }
+                exitCode.value.withLock { $0 = code }
+                pidSink.finish()
+            } catch {
+                exitCode.value.withLock { $0 = $0 ?? -1 }
+                pidSink.finish(throwing: error)
+            }
         }
-        // The child starts with no blocked signals and default handlers: a spawning thread
-        // of this process may block some (pgbench's -T relies on SIGALRM).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &fileActions, &attributes, argv, envp)
-        guard rc == 0 else { throw BenchFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
-        self.pid = pid
-        self.logPath = logPath
+        do {
+            for try await pid in started {
+                return ChildProcess(pid: pid, logPath: logPath, exitCode: exitCode, run: run)
+            }
+        } catch {
+            throw BenchFailure("cannot start \(executable): \(error)")
+        }
+        throw BenchFailure("cannot start \(executable)")
     }
 
     /// Sends a signal.
     public func signal(_ sig: Int32) { kill(pid, sig) }
 
-    /// Waits for the process to exit (polling, so no thread blocks); returns its status,
-    /// or nil after `timeout` (then it is killed with SIGKILL).
+    /// Waits for the process to exit; returns its exit code, or nil after `timeout` (then
+    /// it is killed with SIGKILL).
     @discardableResult
     public func wait(timeout: Duration = .seconds(30)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        var status: Int32 = 0
         while ContinuousClock.now < deadline {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { return (status >> 8) & 0xff }
-            if r < 0 { return nil }
+            if let code = exitCode.value.withLock({ $0 }) { return code }
             try? await Task.sleep(for: .milliseconds(20))
         }
         kill(pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        await run.value
         return nil
     }
 
     /// Exited already?
-    public var hasExited: Bool {
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == pid
-    }
+    public var hasExited: Bool { exitCode.value.withLock { $0 != nil } }
 
     /// The last `bytes` of the log (for error messages).
     public func logTail(_ bytes: Int = 2000) -> String {
@@ -132,7 +150,7 @@ public final class ServeInstance: Sendable {
                              limits: [String] = benchmarkLimits, logPath: String) async throws -> ServeInstance {
         let args = ["serve", "--database-url", conninfo, "--host", "127.0.0.1", "--port", String(port),
                     "--metrics-port=-1", "--pool-size", String(poolSize), "--log-level", "warning"] + limits + extra
-        let process = try ChildProcess(executable: executable, arguments: args, logPath: logPath)
+        let process = try await ChildProcess.start(executable: executable, arguments: args, logPath: logPath)
         let instance = ServeInstance(process: process, port: port)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {

@@ -1,7 +1,7 @@
 import Foundation
 import Histogram
+import LeadClient
 import LeadCore
-import LeadServer
 import LeadStore
 import NIOCore
 import NIOPosix

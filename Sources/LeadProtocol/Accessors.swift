@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 
 // Typed access to request arguments.
 //
@@ -52,7 +53,7 @@ extension Request {
 
     // MARK: Times
 
-    /// An ISO 8601 time with an offset (see `Wire.parseTime`).
+    /// An ISO 8601 time with an offset (`FloorTime.parse`, docs/PROTOCOL.md "Times in requests").
     public func time(_ key: String) throws(ProtocolError) -> Date {
         try parseTime(key, try required(key))
     }
@@ -133,7 +134,7 @@ extension Request {
     }
 
     private func parseTime(_ key: String, _ raw: String) throws(ProtocolError) -> Date {
-        guard let date = Wire.parseTime(raw) else {
+        guard let date = FloorTime.parse(raw) else {
             throw badArg(key, "expected an ISO 8601 time with an offset, like 2026-11-22T19:00:00+05:30 or 2026-11-22T13:30:00Z")
         }
         return date

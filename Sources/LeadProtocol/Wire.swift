@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 
 /// One `key=value` pair of a request or a reply, in wire order.
 ///
@@ -23,9 +24,9 @@ public struct Field: Sendable, Hashable {
         self.init(key, value ? "1" : "0")
     }
 
-    /// A time field, sent in UTC with whole seconds (`2026-11-22T13:30:00Z`).
+    /// A time field, sent in UTC with whole seconds (`2026-11-22T13:30:00Z`, `FloorTime.format`).
     public init(_ key: String, _ value: Date) {
-        self.init(key, Wire.formatTime(value))
+        self.init(key, FloorTime.format(value))
     }
 }
 

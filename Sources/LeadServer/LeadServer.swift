@@ -110,7 +110,7 @@ public final class LeadServer: Service, Sendable {
                 }
             }
         let http = MetricsHTTP(metrics: context.metrics, logger: logger)
-        var metricsServer: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+        var metricsServer: MetricsHTTP.Listener?
         if config.metricsPort >= 0 {
             do {
                 metricsServer = try await http.bind(host: config.metricsHost, port: config.metricsPort)

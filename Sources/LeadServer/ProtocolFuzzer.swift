@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import LeadCore
 import LeadProtocol
@@ -357,8 +358,8 @@ struct FuzzLineGenerator {
     let loggedIn: Bool
     var counter = 0
     /// Leads and leases seen in replies (so some requests name a real lease).
-    var seenLeads: [String] = []
-    var seenLeases: [String] = []
+    var seenLeads: Deque<String> = []
+    var seenLeases: Deque<String> = []
 
     init(seed: UInt64, settings: ProtocolFuzzer.Settings, loggedIn: Bool) {
         rng = FuzzRandom(seed: seed)
@@ -376,7 +377,7 @@ struct FuzzLineGenerator {
         if let lease = fields.value("lease") { remember(&seenLeases, lease) }
     }
 
-    private func remember(_ list: inout [String], _ value: String) {
+    private func remember(_ list: inout Deque<String>, _ value: String) {
         if list.count >= 32 { list.removeFirst() }
         list.append(value)
     }

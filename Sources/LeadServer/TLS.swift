@@ -2,9 +2,8 @@ import NIOCore
 import NIOSSL
 
 /// TLS for the protocol port, for agents on networks the floor does not trust: the
-/// server's certificate and key come from `tls_cert` / `tls_key` (PEM files); a client
-/// either checks the server against a CA file or, for a self-signed test setup, skips
-/// the check explicitly.
+/// server's certificate and key come from `tls_cert` / `tls_key` (PEM files). The client
+/// side (`ProtocolClient.Trust`) lives with the client in LeadClient.
 public enum ProtocolTLS {
     /// The server's TLS context, or nil when `tls_cert` is not set.
     /// - Throws: `ServerConfig.Invalid` naming the file that cannot be read.
@@ -29,31 +28,5 @@ public enum ProtocolTLS {
         } catch {
             throw ServerConfig.Invalid("tls_cert/tls_key: \(error)")
         }
-    }
-
-    /// How a client checks the server.
-    public enum Trust: Sendable {
-        /// The system's trust store, and the host name.
-        case system
-        /// Certificates signed by the CA (or the self-signed certificate) in this PEM file;
-        /// the host name is not checked (agents often dial an IP address).
-        case caFile(String)
-        /// No check at all (testing only: anyone in the middle can read the session).
-        case insecure
-    }
-
-    /// A client TLS context for `trust`.
-    public static func clientContext(_ trust: Trust) throws -> NIOSSLContext {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch trust {
-        case .system:
-            break
-        case .caFile(let file):
-            tls.trustRoots = .file(file)
-            tls.certificateVerification = .noHostnameVerification
-        case .insecure:
-            tls.certificateVerification = .none
-        }
-        return try NIOSSLContext(configuration: tls)
     }
 }

@@ -1,7 +1,9 @@
-import CLibCrypto
+import Crypto
 
 /// Agent secrets: random tokens, stored only as a salted SHA-256 hash and compared in
-/// constant time.
+/// constant time. SHA-256 comes from swift-crypto (BoringSSL's on Linux), so the service
+/// needs no OpenSSL headers; the digests are the same bytes OpenSSL made
+/// (`AgentTokenTests`), so tokens issued before still work.
 ///
 /// Tokens are 160-bit random strings handed out by `leadline agent add/token`, not
 /// human passwords, so one salted hash resists offline guessing as well as a slow KDF
@@ -15,31 +17,27 @@ public enum AgentToken {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `count` bytes from the system's cryptographically secure generator (`getrandom`
+    /// on Linux, the generator `SystemRandomNumberGenerator` documents as secure).
     public static func randomBytes(_ count: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let ok = bytes.withUnsafeMutableBytes { RAND_bytes($0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(count)) }
-        precondition(ok == 1, "RAND_bytes failed")
-        return bytes
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
     /// SHA-256 of salt ‖ token.
     public static func hash(token: String, salt: [UInt8]) -> [UInt8] {
-        var input = salt
-        input.append(contentsOf: Array(token.utf8))
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        input.withUnsafeBytes { inp in
-            digest.withUnsafeMutableBytes { out in
-                _ = EVP_Digest(inp.baseAddress, inp.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length, EVP_sha256(), nil)
-            }
-        }
-        return digest
+        var sha = SHA256()
+        sha.update(data: salt)
+        sha.update(data: Array(token.utf8))
+        return Array(sha.finalize())
     }
 
-    /// Constant-time equality of two digests.
+    /// Constant-time equality of two digests: every byte is compared, whatever differs.
     public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, a.count) == 0 } }
+        var difference: UInt8 = 0
+        for i in a.indices { difference |= a[i] ^ b[i] }
+        return difference == 0
     }
 
     /// `\x…` hex, PostgreSQL's bytea text format.

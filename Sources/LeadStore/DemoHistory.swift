@@ -1,4 +1,5 @@
 import Foundation
+import LeadCore
 import Postgres
 
 /// Past activity for `leadline seed --history`: every demo lead lives out its days up to
@@ -379,59 +380,17 @@ extension Int64 {
     }
 }
 
-/// Fast UTC timestamp text for COPY (whole seconds), without Foundation formatting.
+/// The demo history's times as text, from whole seconds (or days) since 1970: shapes of
+/// `FloorTime`, the one date codec.
 enum SeedTime {
-    static func civil(_ days: Int64) -> (Int, Int, Int) {
-        // Howard Hinnant's days-from-civil inverse.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
-    }
-
-    private static func two(_ v: Int, _ out: inout [UInt8]) {
-        out.append(UInt8(48 + v / 10)); out.append(UInt8(48 + v % 10))
-    }
-
-    private static func date(_ days: Int64, _ out: inout [UInt8]) {
-        let (y, m, d) = civil(days)
-        two(y / 100, &out); two(y % 100, &out); out.append(45); two(m, &out); out.append(45); two(d, &out)
-    }
-
-    /// `2025-03-10 05:30:00+00`
-    static func format(_ t: Int64) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(22)
-        let days = t.floorDivided(by: 86_400)
-        let s = Int(t - days * 86_400)
-        date(days, &out)
-        out.append(32); two(s / 3600, &out); out.append(58); two(s / 60 % 60, &out); out.append(58); two(s % 60, &out)
-        out.append(43); out.append(48); out.append(48)
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// A COPY value for a `timestamptz` column (`2025-03-10T05:30:00.000000Z`).
+    static func format(_ t: Int64) -> String { FloorTime.formatPrecise(Date(timeIntervalSince1970: Double(t))) }
 
     /// `2025-03-10T05:30:00Z`, for JSON payloads.
-    static func iso(_ t: Int64) -> String {
-        var out: [UInt8] = []
-        let days = t.floorDivided(by: 86_400)
-        let s = Int(t - days * 86_400)
-        date(days, &out)
-        out.append(84); two(s / 3600, &out); out.append(58); two(s / 60 % 60, &out); out.append(58); two(s % 60, &out); out.append(90)
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func iso(_ t: Int64) -> String { FloorTime.format(epochSeconds: t) }
 
     /// A local day number as `YYYY-MM-DD`.
-    static func formatDay(_ day: Int64) -> String {
-        var out: [UInt8] = []
-        date(day, &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func formatDay(_ day: Int64) -> String { FloorTime.formatDay(epochDays: day) }
 }
 
 extension DemoData {

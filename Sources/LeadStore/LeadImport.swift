@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import LeadCore
 import Postgres
@@ -360,7 +361,7 @@ final class ReaderBox: @unchecked Sendable {
 /// A bounded hand-off of batches from the reader thread to the database thread.
 final class BatchQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [ImportBatch] = []
+    private var items: Deque<ImportBatch> = []
     private var finished = false
     private var cancelled = false
     private let capacity: Int

@@ -189,13 +189,8 @@ public enum LeadFields {
     }
 }
 
-/// UTC ISO 8601 for replies (`2026-11-22T13:30:00Z`).
+/// A reply time (`2026-11-22T13:30:00Z`): `FloorTime.format`, the one date codec, under
+/// the name the store's reply encoders use.
 public enum WireDate {
-    public static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
-    }
+    public static func format(_ date: Date) -> String { FloorTime.format(date) }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Logging
 import NIOPosix
@@ -167,7 +168,8 @@ actor PoolState {
     private let acquireTimeout: Duration
     private var idle: [PostgresConnection] = []
     private var open = 0
-    private var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
+    /// First come, first served.
+    private var waiters: Deque<(id: Int, continuation: CheckedContinuation<Grant, any Error>)> = []
     private var nextWaiterID = 0
     private var closed = false
     private var backoff: Duration = .milliseconds(100)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeadBench
+import LeadClient
 import LeadServer
 import NIOPosix
 import Postgres

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import LeadClient
 import LeadProtocol
-import LeadServer
 
 struct CLICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +64,7 @@ struct CLICommand: AsyncParsableCommand {
 
         let client: ProtocolClient
         do {
-            let trust: ProtocolTLS.Trust? = if let tlsCA { .caFile(tlsCA) } else if tlsInsecure { .insecure } else if tls { .system } else { nil }
+            let trust: ProtocolClient.Trust? = if let tlsCA { .caFile(tlsCA) } else if tlsInsecure { .insecure } else if tls { .system } else { nil }
             client = try await ProtocolClient.connect(host: host, port: port, tls: trust)
         } catch {
             Self.fail("cannot connect to \(host):\(port): \(error)")

@@ -1,3 +1,6 @@
+// Re-exported so every file of these tests sees `ProtocolClient` (it moved out of
+// LeadServer into LeadClient) without an import of its own.
+@_exported import LeadClient
 import Foundation
 import LeadCore
 import LeadProtocol

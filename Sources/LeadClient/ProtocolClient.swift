@@ -1,12 +1,40 @@
+import DequeModule
 import LeadProtocol
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// A client connection to a Leadline server: raw lines out, reply lines in. `leadline cli`
-/// and the tests speak the protocol through it (tests also send raw, even invalid, bytes).
+/// A client connection to a Leadline server: raw lines out, reply lines in. `leadline cli`,
+/// the benchmarks and the tests speak the protocol through it (tests also send raw, even
+/// invalid, bytes). Its own module, so a client does not link the server.
 public final class ProtocolClient: Sendable {
+    /// How a client checks the server's TLS certificate.
+    public enum Trust: Sendable {
+        /// The system's trust store, and the host name.
+        case system
+        /// Certificates signed by the CA (or the self-signed certificate) in this PEM file;
+        /// the host name is not checked (agents often dial an IP address).
+        case caFile(String)
+        /// No check at all (testing only: anyone in the middle can read the session).
+        case insecure
+    }
+
+    /// A client TLS context for `trust`.
+    public static func tlsContext(_ trust: Trust) throws -> NIOSSLContext {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch trust {
+        case .system:
+            break
+        case .caFile(let file):
+            tls.trustRoots = .file(file)
+            tls.certificateVerification = .noHostnameVerification
+        case .insecure:
+            tls.certificateVerification = .none
+        }
+        return try NIOSSLContext(configuration: tls)
+    }
+
     /// Why a read gave up.
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case timedOut
@@ -31,9 +59,9 @@ public final class ProtocolClient: Sendable {
     }
 
     /// Connects (over TLS with `tls`); the HELLO line (or a refusal) is the first line to read.
-    public static func connect(host: String = "127.0.0.1", port: Int, tls: ProtocolTLS.Trust? = nil) async throws -> ProtocolClient {
+    public static func connect(host: String = "127.0.0.1", port: Int, tls: Trust? = nil) async throws -> ProtocolClient {
         let inbox = LineInbox()
-        let context = try tls.map(ProtocolTLS.clientContext)
+        let context = try tls.map(tlsContext)
         let serverName: String? = host.contains(where: { $0.isLetter }) && !host.contains(":") ? host : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
@@ -119,8 +147,7 @@ public final class ProtocolClient: Sendable {
 /// Lines received and not yet read, with at most one reader waiting.
 final class LineInbox: Sendable {
     private struct State {
-        var lines: [String] = []
-        var head = 0
+        var lines: Deque<String> = []
         var finished = false
         var waiter: (id: Int, continuation: CheckedContinuation<String?, any Error>)?
         var nextID = 0
@@ -128,7 +155,7 @@ final class LineInbox: Sendable {
 
     private let state = Mutex(State())
 
-    var isFinished: Bool { state.withLock { $0.finished && $0.head == $0.lines.count } }
+    var isFinished: Bool { state.withLock { $0.finished && $0.lines.isEmpty } }
 
     func push(_ line: String) {
         state.withLock { s in
@@ -163,13 +190,7 @@ final class LineInbox: Sendable {
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
             state.withLock { s in
-                if s.head < s.lines.count {
-                    let line = s.lines[s.head]
-                    s.head += 1
-                    if s.head > 1024 {
-                        s.lines.removeFirst(s.head)
-                        s.head = 0
-                    }
+                if let line = s.lines.popFirst() {
                     continuation.resume(returning: line)
                 } else if s.finished {
                     continuation.resume(returning: nil)
