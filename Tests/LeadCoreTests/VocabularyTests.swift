@@ -25,7 +25,7 @@ struct VocabularyTests {
         #expect(Set(LeadEventKind.allCases.map(\.rawValue)) == [
             "created", "recheck", "claimed", "touched", "released", "expired", "disposition", "note", "assigned",
             "moved", "converted", "escalated", "callback_missed", "sla_breached", "order_cancelled", "revoked",
-            "signal", "starred", "unstarred", "closed_unreachable",
+            "signal", "starred", "unstarred", "closed_unreachable", "escalation_resolved",
         ])
     }
 
@@ -38,7 +38,7 @@ struct VocabularyTests {
             "OUTSIDE_CALL_WINDOW", "IDEM_REQUIRED", "CONSENT_REQUIRED", "PRICE_NOT_CONFIRMED", "DEVICE_REQUIRED",
             "CONDITIONS_REQUIRED", "PINCODE_REQUIRED", "ADDRESS_REQUIRED", "LANDMARK_REQUIRED", "SLOT_REQUIRED",
             "PAYMENT_REQUIRED", "NOT_SERVICEABLE", "DEVICE_NOT_SUPPORTED", "SLOT_IN_PAST", "SLOT_TOO_FAR",
-            "ALREADY_CONVERTED", "NOT_SKILLED", "LEAD_IN_OTHER_TEAM",
+            "ALREADY_CONVERTED", "NOT_SKILLED", "LEAD_IN_OTHER_TEAM", "SLOT_WINDOW_INVALID", "PINCODE_CITY_MISMATCH",
         ]
         #expect(Set(ErrorCode.allCases.map(\.rawValue)) == Set(wire))
         #expect(ErrorCode.allCases.count == wire.count)
