@@ -13,19 +13,28 @@ WITH keys AS (
                     catalogue_text(k.model) AS model, catalogue_text(k.variant) AS variant
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(category, brand, model, variant)
 ),
-verdict AS (
-    SELECT l.id, catalogue_lead_high_end(l.category, l.brand, l.model, l.variant) AS high_end
+-- The open leads of those devices. The model alone is compared first (one normalisation
+-- per open lead, against a hashed list), the four fields only for the leads it lets through.
+matched AS MATERIALIZED (
+    SELECT l.id, l.category, l.brand, l.model, l.variant
     FROM leads l
-    JOIN keys k ON catalogue_text(l.category) = k.category AND catalogue_text(l.brand) = k.brand
-               AND catalogue_text(l.model) = k.model AND catalogue_text(l.variant) = k.variant
     WHERE l.state <> 'closed'
+      AND catalogue_text(l.model) IN (SELECT model FROM keys)
+      AND (catalogue_text(l.category), catalogue_text(l.brand), catalogue_text(l.model), catalogue_text(l.variant))
+          IN (SELECT category, brand, model, variant FROM keys)
+),
+-- The verdict once per spelling of a device (all its leads share it).
+verdict AS MATERIALIZED (
+    SELECT s.category, s.brand, s.model, s.variant, catalogue_lead_high_end(s.category, s.brand, s.model, s.variant) AS high_end
+    FROM (SELECT DISTINCT category, brand, model, variant FROM matched) s
 ),
 changed AS (
     UPDATE leads l
     SET high_end = v.high_end,
         tier = CASE WHEN l.tier IS NULL THEN NULL ELSE lead_tier(v.high_end, l.state, l.next_action_at, $5::timestamptz) END
-    FROM verdict v
-    WHERE l.id = v.id AND l.high_end <> v.high_end AND l.state <> 'closed'
+    FROM matched m
+    JOIN verdict v ON v.category = m.category AND v.brand = m.brand AND v.model = m.model AND v.variant = m.variant
+    WHERE l.id = m.id AND l.high_end <> v.high_end AND l.state <> 'closed'
     RETURNING l.id, l.team_id, l.high_end, l.tier
 ),
 wake AS (

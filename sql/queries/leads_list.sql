@@ -11,13 +11,24 @@
 --   not_called, callback), $12 agent (holds it, has it in their personal queue, or owns
 --   its pending callback), $13 breached, $14/$15 after (created_at in microseconds since 1970, id),
 --   $16 limit, $17 now
-WITH page AS (
+WITH span AS MATERIALIZED (
+    -- The date range as instants on the listed team's clock, so it bounds the
+    -- (team_id, created_at, id) index scan. Listing every team (an admin), the range is
+    -- widened over their zones and each row is then checked on its own team's clock.
+    SELECT min($2::date::timestamp AT TIME ZONE t.time_zone) AS lo,
+           max(($3::date + 1)::timestamp AT TIME ZONE t.time_zone) AS hi
+    FROM teams t
+    WHERE $1::bigint IS NULL OR t.id = $1::bigint
+),
+page AS (
     SELECT l.*
     FROM leads l
     JOIN teams t ON t.id = l.team_id
     WHERE ($1::bigint IS NULL OR l.team_id = $1::bigint)
-      AND ($2::date IS NULL OR l.created_at >= ($2::date::timestamp AT TIME ZONE t.time_zone))
-      AND ($3::date IS NULL OR l.created_at < (($3::date + 1)::timestamp AT TIME ZONE t.time_zone))
+      AND ($2::date IS NULL OR l.created_at >= (SELECT lo FROM span))
+      AND ($3::date IS NULL OR l.created_at < (SELECT hi FROM span))
+      AND ($1::bigint IS NOT NULL OR $2::date IS NULL OR l.created_at >= ($2::date::timestamp AT TIME ZONE t.time_zone))
+      AND ($1::bigint IS NOT NULL OR $3::date IS NULL OR l.created_at < (($3::date + 1)::timestamp AT TIME ZONE t.time_zone))
       AND ($4::text IS NULL OR catalogue_text(l.city) = catalogue_text($4::text))
       AND ($5::text IS NULL OR catalogue_text(l.category) = catalogue_text($5::text))
       AND ($6::text IS NULL OR catalogue_text(l.brand) = catalogue_text($6::text))
