@@ -122,17 +122,22 @@ public struct CallDesk: Sendable {
         guard let requestID, !requestID.isEmpty else {
             throw Refusal(.idemRequired, "idem: CONVERT needs a request id, so a retry can never create a second order")
         }
-        let arguments: [(String, String?)] = [
+        var arguments: [(String, String?)] = [
             ("lead", String(lead)), ("lease", String(lease)),
             ("consent", request.consent.map { $0 ? "1" : "0" }), ("price_confirmed", request.priceConfirmed.map { $0 ? "1" : "0" }),
             ("category", request.category), ("brand", request.brand), ("model", request.model), ("variant", request.variant),
             ("conditions", request.conditions.map { $0.joined(separator: "\u{1F}") }), ("pincode", request.pincode),
             ("address", request.address), ("landmark", request.landmark), ("slot", request.slot.map(PostgresTime.format)),
             ("payment_method", request.paymentMethod?.rawValue ?? request.unknownPaymentMethod), ("payment_ref", request.paymentRef),
-            ("price", price.map { String($0) }), ("note", note), ("city", request.city),
-            ("accessories", request.accessories.map { $0.joined(separator: "\u{1F}") }),
+            ("price", price.map { String($0) }), ("note", note),
+        ]
+        // Keys added in migration 0010 join the fingerprint only when given, so a retry that
+        // spans the upgrade still matches its first request.
+        let later: [(String, String?)] = [
+            ("city", request.city), ("accessories", request.accessories.map { $0.joined(separator: "\u{1F}") }),
             ("slot_end", request.slotEnd.map(PostgresTime.format)),
         ]
+        arguments += later.filter { $0.1 != nil }
         return try ledger.once(c, agent: agent, requestID: requestID, verb: "CONVERT", arguments: arguments, now: now, replay: replay) { c in
             guard let row = try c.query(SQLFiles.query("call_lead"), [[lead], [agent], [lease], now], prepared: true).first else {
                 if let order = try c.query(SQLFiles.query("lead_order"), [lead], prepared: true).first {
