@@ -265,6 +265,17 @@ struct SOPCompletenessTests {
         #expect(deskList.map { value($0, "escalation") } == [cx], "\(deskList)")
         #expect(value(deskList.first, "age_minutes") == "45" && value(deskList.first, "status") == "open")
         #expect(code(try await cx1.call("ESCALATION RESOLVE escalation=\(pricing) note=x").first) == "DENIED")
+        #expect(code(try await cx1.call("LEAD SHOW lead=\(lead)").first) == "DENIED", "the desk sees escalations, not the team's leads")
+        #expect(code(try await cx1.call("LEADS team=north").first) == "DENIED")
+        // One team per desk.
+        let other = try floor.connect()
+        defer { other.close() }
+        #expect(throws: AgentDirectory.Failure.invalid("another team is already the cx desk")) {
+            try AgentDirectory().setDesk(other, team: "south", desk: .cx)
+        }
+        #expect(throws: AgentDirectory.Failure.notFound("team nowhere")) {
+            try AgentDirectory().setDesk(other, team: "nowhere", desk: .ops)
+        }
         try await server.advance(by: .seconds(15 * 60))
         let cx1again = try await server.login("cx1")
         #expect(value(try await cx1again.call("ESCALATION RESOLVE escalation=\(cx) note=\"called, pickup moved to 4 PM\"").first, "age_minutes") == "60")
