@@ -29,6 +29,14 @@ struct VocabularyTests {
         ])
     }
 
+    /// The two SOP priority lists a team may follow (docs/RULES.md §14): the wire words and
+    /// the views a CLAIM without `view=` tries in turn.
+    @Test func claimOrders() {
+        #expect(ClaimOrder.allCases.map(\.rawValue) == ["high_end_first", "not_called_first"])
+        #expect(ClaimOrder.highEndFirst.passes == [nil])
+        #expect(ClaimOrder.notCalledFirst.passes == [.notCalled, nil])
+    }
+
     @Test func everyServiceErrorCodeExistsWithItsWireName() {
         let wire = [
             "BAD_FORMAT", "BAD_ARG", "UNKNOWN_VERB", "LINE_TOO_LONG", "NOAUTH", "AUTH_FAILED", "DENIED", "BUSY",
