@@ -19,8 +19,20 @@ public struct ConversionRequest: Sendable, Hashable {
     /// The pickup slot's start.
     public var slot: Date?
     public var paymentMethod: PaymentMethod?
+    /// A payment method the wire named that is not UPI or bank (e.g. `cash`): refused with
+    /// PAYMENT_REQUIRED, like a missing one.
+    public var unknownPaymentMethod: String?
     /// A UPI id (`name@bank`) or a bank account number, matching `paymentMethod`.
     public var paymentRef: String?
+    /// The city confirmed on the call (SOP 003 §4A "correct city & pincode"); nil or blank:
+    /// the lead's city. The catalogue says whether the pincode lies in it.
+    public var city: String?
+    /// The accessories the customer mentioned (SOP 003 §4B, "if applicable"): nil = not
+    /// applicable, `[]` = none.
+    public var accessories: [String]?
+    /// The end of the pickup slot: the slot is the window [`slot`, `slotEnd`). nil = `slot`
+    /// plus `defaultSlotLength`.
+    public var slotEnd: Date?
 
     public init(
         consent: Bool? = nil,
@@ -54,6 +66,23 @@ public struct ConversionRequest: Sendable, Hashable {
 
     /// Fewest characters a pickup address may have after trimming.
     public static let minimumAddressLength = 10
+    /// A pickup window's length when only its start is given.
+    public static let defaultSlotLength: TimeInterval = 2 * 3600
+    /// The longest pickup window (a vendor plans a visit, not a day).
+    public static let maxSlotLength: TimeInterval = 12 * 3600
+    /// Most accessories one order lists.
+    public static let maxAccessories = 20
+
+    /// The SOP's consent rule for a wire answer: only an explicit yes (`1`, `yes`, `true`,
+    /// any case) is consent; anything else that was said (`no`, `maybe`, …) is not (false);
+    /// nothing said is nil. Both are CONSENT_REQUIRED (and the same for `price_confirmed`).
+    public static func explicitYes(_ answer: String?) -> Bool? {
+        guard let answer else { return nil }
+        switch TextTrim.trimmingBlanks(answer).lowercased() {
+        case "1", "yes", "true": return true
+        default: return false
+        }
+    }
 
     /// The order the pre-checks run in; the first failure is the refusal. What the customer
     /// must say comes first, then what the agent types, then the catalogue's verdicts:
@@ -66,22 +95,29 @@ public struct ConversionRequest: Sendable, Hashable {
     /// 6. address — ADDRESS_REQUIRED (blank or shorter than 10 characters)
     /// 7. landmark — LANDMARK_REQUIRED
     /// 8. slot — SLOT_REQUIRED, SLOT_IN_PAST (not after now), SLOT_TOO_FAR (beyond `slotHorizon`)
-    /// 9. payment, payment_ref — PAYMENT_REQUIRED (missing, or a reference that does
-    ///    not fit the method)
-    /// 10. serviceable — NOT_SERVICEABLE
-    /// 11. device supported — DEVICE_NOT_SUPPORTED
+    /// 9. slot_end — SLOT_WINDOW_INVALID (not after the start, or longer than `maxSlotLength`)
+    /// 10. accessories — BAD_ARG (more than `maxAccessories`, or one longer than 200 characters)
+    /// 11. payment, payment_ref — PAYMENT_REQUIRED (missing, not upi or bank, or a reference
+    ///    that does not fit the method)
+    /// 12. city — PINCODE_CITY_MISMATCH (the catalogue places the pincode in another city)
+    /// 13. serviceable — NOT_SERVICEABLE
+    /// 14. device supported — DEVICE_NOT_SUPPORTED
     public static let checkOrder: [String] = [
         "consent", "price_confirmed", "category", "brand", "model", "variant", "conditions",
-        "pincode", "address", "landmark", "slot", "payment", "payment_ref",
-        "serviceable", "device_supported",
+        "pincode", "address", "landmark", "slot", "slot_end", "accessories", "payment", "payment_ref",
+        "city", "serviceable", "device_supported",
     ]
 
     /// Runs every pre-check in `checkOrder` and returns the cleaned order fields.
     /// - Parameters:
     ///   - serviceable: the pincode is served for this device type (the caller looks it up).
     ///   - deviceSupported: the catalogue supports this device.
+    ///   - cityMatches: the catalogue places the pincode in the city (nil: the catalogue
+    ///     does not know the pincode, so NOT_SERVICEABLE decides).
+    ///   - pincodeCity: the pincode's city on record, for the refusal's message.
     @discardableResult
-    public func validate(now: Date, policy: TeamPolicy, serviceable: Bool, deviceSupported: Bool) throws(Refusal) -> ConversionDraft {
+    public func validate(now: Date, policy: TeamPolicy, serviceable: Bool, deviceSupported: Bool,
+                         cityMatches: Bool? = nil, pincodeCity: String? = nil) throws(Refusal) -> ConversionDraft {
         guard consent == true else {
             throw Refusal(.consentRequired, "consent: the customer must clearly say \"Yes, please place the order\"")
         }
@@ -121,7 +157,27 @@ public struct ConversionRequest: Sendable, Hashable {
             throw Refusal(.slotTooFar, "slot: \(DispositionPlanner.stamp(slot, policy)) is more than \(Int(policy.slotHorizon / 86_400)) days ahead; do not create the order, schedule a callback")
         }
 
+        let slotEnd = slotEnd ?? slot.addingTimeInterval(Self.defaultSlotLength)
+        guard slotEnd > slot, slotEnd.timeIntervalSince(slot) <= Self.maxSlotLength else {
+            throw Refusal(.slotWindowInvalid, "slot_end: the pickup window must end after it starts and last at most \(Int(Self.maxSlotLength / 3600)) hours")
+        }
+
+        var accessories: [String]?
+        if let given = self.accessories {
+            let items = given.map(TextTrim.trimmingBlanks).filter { !$0.isEmpty }
+            guard items.count <= Self.maxAccessories else {
+                throw Refusal(.badArg, "accessories: \(items.count) items, at most \(Self.maxAccessories)")
+            }
+            guard !items.contains(where: LeadIntake.longerThanMax) else {
+                throw Refusal(.badArg, "accessories: an item is longer than \(LeadIntake.maxFieldLength) characters")
+            }
+            accessories = items
+        }
+
         guard let paymentMethod else {
+            if let unknown = unknownPaymentMethod {
+                throw Refusal(.paymentRequired, "payment: \(unknown) is not accepted; the customer is paid by upi or bank")
+            }
             throw Refusal(.paymentRequired, "payment: upi or bank is required")
         }
         let reference = try required(paymentRef, "payment_ref", .paymentRequired)
@@ -130,6 +186,11 @@ public struct ConversionRequest: Sendable, Hashable {
             throw Refusal(.paymentRequired, "payment_ref: expected \(expected)")
         }
 
+        if cityMatches == false {
+            let city = TextTrim.trimmingBlanks(self.city ?? "")
+            let named = city.isEmpty ? "the lead's city" : city
+            throw Refusal(.pincodeCityMismatch, "city: pincode \(pincode) is in \(pincodeCity ?? "another city"), not \(named)")
+        }
         guard serviceable else {
             throw Refusal(.notServiceable, "pincode: \(pincode) is not served for \(category)")
         }
@@ -140,7 +201,8 @@ public struct ConversionRequest: Sendable, Hashable {
         return ConversionDraft(
             category: category, brand: brand, model: model, variant: variant,
             conditions: answers, pincode: pincode, address: address, landmark: landmark,
-            slot: slot, paymentMethod: paymentMethod, paymentRef: paymentRef
+            slot: slot, paymentMethod: paymentMethod, paymentRef: paymentRef,
+            slotEnd: slotEnd, accessories: accessories
         )
     }
 
@@ -165,6 +227,10 @@ public struct ConversionDraft: Sendable, Hashable {
     public let slot: Date
     public let paymentMethod: PaymentMethod
     public let paymentRef: String
+    /// The end of the pickup window.
+    public let slotEnd: Date
+    /// The accessories mentioned; nil = not applicable.
+    public let accessories: [String]?
 }
 
 /// Indian postal pincodes: six digits, the first 1–9.

@@ -52,6 +52,8 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case deviceNotSupported = "DEVICE_NOT_SUPPORTED"
     case slotInPast = "SLOT_IN_PAST"
     case slotTooFar = "SLOT_TOO_FAR"
+    case slotWindowInvalid = "SLOT_WINDOW_INVALID"
+    case pincodeCityMismatch = "PINCODE_CITY_MISMATCH"
     case alreadyConverted = "ALREADY_CONVERTED"
 }
 

@@ -66,6 +66,27 @@ public enum ClaimTier: Int, Sendable, CaseIterable, Comparable {
     public static func < (lhs: ClaimTier, rhs: ClaimTier) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+/// Which of the SOPs' two priority lists a team's CLAIMs follow. SOP 000's training card
+/// says "High Ends → Not Called → Callbacks"; SOP 001's calls Not Called "highest
+/// priority". Teams may reasonably differ (a floor of seniors with a High-End backlog, or a
+/// floor whose same-day SLA is slipping), so it is a team setting (`TEAM SET claim_order=`)
+/// with SOP 000's order as the default (docs/RULES.md §14).
+public enum ClaimOrder: String, Sendable, CaseIterable {
+    /// High Ends → Not Called → due callbacks (the tiers in their natural order).
+    case highEndFirst = "high_end_first"
+    /// Not Called → High Ends → due callbacks: a CLAIM without `view=` first looks for a
+    /// Not Called lead (personal queue, then pool), then takes the usual order.
+    case notCalledFirst = "not_called_first"
+
+    /// The views a CLAIM without `view=` tries in turn (nil: every view in tier order).
+    public var passes: [View?] {
+        switch self {
+        case .highEndFirst: [nil]
+        case .notCalledFirst: [.notCalled, nil]
+        }
+    }
+}
+
 /// Whether a lead is still being worked. A closed lead keeps its `LeadOutcome`.
 public enum LeadStatus: String, Sendable, CaseIterable {
     case open
@@ -205,4 +226,6 @@ public enum LeadEventKind: String, Sendable, CaseIterable {
     case starred
     case unstarred
     case closedUnreachable = "closed_unreachable"
+    /// An escalation of the lead was resolved (who, when, the resolution note).
+    case escalationResolved = "escalation_resolved"
 }

@@ -193,6 +193,12 @@ public final class LeadServer: Service, Sendable {
 
 /// What every session shares: settings, the pool, waiting claims, metrics, AUTH throttle,
 /// and the registry of open connections (for the connection limit and shutdown).
+/// A team's claim order and when it was read.
+struct CachedClaimOrder: Sendable {
+    let order: ClaimOrder
+    let readAt: Date
+}
+
 final class ServerContext: Sendable {
     let config: ServerConfig
     let pool: PostgresPool
@@ -204,6 +210,10 @@ final class ServerContext: Sendable {
     let throttle: AuthThrottle
     let claims: ClaimCoalescer
     let dispositions: DisposeCoalescer
+    /// Each team's claim order as last read, and when (server clock): CLAIM reads it at
+    /// most every `claimOrderTTL` per team; TEAM SET on this instance replaces it at once.
+    let claimOrders = Mutex<[Int64: CachedClaimOrder]>([:])
+    static let claimOrderTTL: TimeInterval = 5
 
     private struct Registry {
         var sessions: [ObjectIdentifier: SessionHandle] = [:]

@@ -144,6 +144,14 @@ struct Verbs {
         case "AGENTS": return VerbOutcome(reply: try await agents(request, session: session))
         case "TEAM SET": return VerbOutcome(reply: try await teamSet(request, session: session))
         case "AUDIT": return VerbOutcome(reply: try await audit(request, session: session))
+        case "LEADS": return VerbOutcome(reply: try await leads(request, session: session))
+        case "ESCALATION RESOLVE": return VerbOutcome(reply: try await resolveEscalation(request, session: session))
+        case "DEVICE ADD": return VerbOutcome(reply: try await device(request, action: .deviceAdd, session: session))
+        case "DEVICE RETIRE": return VerbOutcome(reply: try await device(request, action: .deviceRetire, session: session))
+        case "HIGHEND ADD": return VerbOutcome(reply: try await device(request, action: .highEndAdd, session: session))
+        case "HIGHEND RETIRE": return VerbOutcome(reply: try await device(request, action: .highEndRetire, session: session))
+        case "PINCODE ADD": return VerbOutcome(reply: try await pincodeAdd(request, session: session))
+        case "PINCODE RETIRE": return VerbOutcome(reply: try await pincodeRetire(request, session: session))
         default:
             throw Refusal(.unknownVerb, "unknown verb \(request.verb); HELP lists the verbs")
         }

@@ -56,18 +56,26 @@ extension Verbs {
         let lease = try id(request, "lease")
         let idem = try request.optionalString("idem")
         var order = ConversionRequest()
-        order.consent = try request.optionalBool("consent")
-        order.priceConfirmed = try request.optionalBool("price_confirmed")
+        // Only an explicit yes is consent: `consent=maybe` is CONSENT_REQUIRED, not BAD_ARG.
+        order.consent = ConversionRequest.explicitYes(try request.optionalString("consent"))
+        order.priceConfirmed = ConversionRequest.explicitYes(try request.optionalString("price_confirmed"))
         order.category = try request.optionalString("category")
         order.brand = try request.optionalString("brand")
         order.model = try request.optionalString("model")
         order.variant = try request.optionalString("variant")
         order.conditions = try request.optionalList("conditions")
+        order.city = try request.optionalString("city")
         order.pincode = try request.optionalString("pincode")
         order.address = try request.optionalString("address")
         order.landmark = try request.optionalString("landmark")
         order.slot = try request.optionalTime("slot")
-        order.paymentMethod = try request.optionalEnumValue("payment", as: PaymentMethod.self)
+        order.slotEnd = try request.optionalTime("slot_end")
+        order.accessories = try request.optionalList("accessories")
+        // A method other than upi or bank (`payment=cash`) is PAYMENT_REQUIRED, not BAD_ARG.
+        if let method = try request.optionalString("payment") {
+            order.paymentMethod = PaymentMethod(rawValue: method)
+            if order.paymentMethod == nil { order.unknownPaymentMethod = method }
+        }
         order.paymentRef = try request.optionalString("payment_ref")
         let price = try request.optionalInt("price").map(Int64.init)
         let note = try request.optionalString("note")
@@ -135,7 +143,8 @@ extension Verbs {
         let lead = try optionalID(request, "lead")
         let team: Int64? = session.isAdmin ? nil : me.teamID
         let list = try await db { c in
-            try CallDesk().escalations(c, team: team, target: target, status: status, lead: lead, limit: 500)
+            try CallDesk().escalations(c, team: team, target: target, status: status, lead: lead, limit: 500, viewer: me.id,
+                                       now: clock.now())
         }
         let rows = list.map { wireFields($0.fields) }
         return .rows(tag: request.tag, rows: rows)
@@ -189,13 +198,11 @@ extension Verbs {
 
     /// LEAD SHOW lead= [events=]: the lead's fields and its most recent history, oldest first.
     func leadShow(_ request: Request, session: SessionContext) async throws -> Reply {
-        let me = session.agent
         let lead = try id(request, "lead")
         let limit = try request.optionalInt("events", range: 1...1000) ?? 100
-        let admin = session.isAdmin
         let history = try await db { c in
             let history = try CallDesk().leadHistory(c, lead: lead, now: clock.now(), events: limit)
-            guard admin || history.teamID == me.teamID else {
+            guard mayRead(team: history.teamID, session: session) else {
                 throw Refusal(.denied, "lead \(lead) belongs to another team")
             }
             return history

@@ -104,9 +104,33 @@ extension Verbs {
         return view
     }
 
+    /// One claim in the team's claim order: without a view, a `not_called_first` team looks
+    /// for a Not Called lead first, then takes the usual order (docs/RULES.md §14).
+    func attempt(agent: Int64, team: Int64, view: View?) async throws -> ClaimAttempt {
+        guard view == nil else { return try await attemptOnce(agent: agent, team: team, view: view) }
+        for pass in try await claimOrder(team: team).passes {
+            let result = try await attemptOnce(agent: agent, team: team, view: pass)
+            if case .empty = result { continue }
+            return result
+        }
+        return .empty
+    }
+
+    /// The team's claim order, cached for `ServerContext.claimOrderTTL` of server time.
+    func claimOrder(team: Int64) async throws -> ClaimOrder {
+        let now = clock.now()
+        if let cached = context.claimOrders.withLock({ $0[team] }),
+           now >= cached.readAt, now.timeIntervalSince(cached.readAt) < ServerContext.claimOrderTTL {
+            return cached.order
+        }
+        let order = try await db { c in try LeadQueue().claimOrder(c, team: team) }
+        context.claimOrders.withLock { $0[team] = CachedClaimOrder(order: order, readAt: now) }
+        return order
+    }
+
     /// One claim: through the coalescer (batched with concurrent claims of the team) or,
     /// with `claim_batch = 1`, one claim statement on a pooled connection.
-    func attempt(agent: Int64, team: Int64, view: View?) async throws -> ClaimAttempt {
+    func attemptOnce(agent: Int64, team: Int64, view: View?) async throws -> ClaimAttempt {
         if context.config.claimBatch > 1 {
             return try await context.claims.claim(agent: agent, team: team, view: view)
         }

@@ -164,10 +164,16 @@ extension Verbs {
             }
             changes.rules.callWindow = window
         }
+        changes.claimOrder = try request.optionalEnumValue("claim_order", as: ClaimOrder.self)
         let by = overseer(session)
         let floor = self.floor
         let wanted = changes
         let settings = try await db { c in try floor.setTeam(c, team: team, changes: wanted, by: by, now: clock.now()) }
+        if let order = ClaimOrder(rawValue: settings.claimOrder) {
+            // This instance's CLAIMs follow a changed order at once (others within the cache's TTL).
+            let now = clock.now()
+            context.claimOrders.withLock { $0[settings.teamID] = CachedClaimOrder(order: order, readAt: now) }
+        }
         if wanted != TeamChanges() {
             context.metrics.floorAction("team_set")
             session.logger.info("team settings", metadata: ["team": "\(settings.team)"])

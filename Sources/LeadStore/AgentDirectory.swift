@@ -1,3 +1,4 @@
+import LeadCore
 import Postgres
 
 /// Teams and agents: creation, tokens, and authentication.
@@ -29,6 +30,19 @@ public struct AgentDirectory: Sendable {
             case .notFound(let s): return "\(s) not found"
             case .invalid(let s): return s
             }
+        }
+    }
+
+    /// Makes a team the CX, Ops or Pricing desk (nil: a sales team again). Its agents see
+    /// and resolve the escalations sent to that desk from every team (docs/RULES.md §8).
+    /// At most one team per desk.
+    public func setDesk(_ c: PostgresConnection, team: String, desk: EscalationTarget?) throws {
+        do {
+            let r = try c.query("UPDATE teams SET desk = $2::escalation_target WHERE name = $1::text RETURNING id", [team, desk?.rawValue])
+            guard !r.isEmpty else { throw Failure.notFound("team \(team)") }
+        } catch let error as PostgresError {
+            if error.kind == .uniqueViolation { throw Failure.invalid("another team is already the \(desk?.rawValue ?? "") desk") }
+            throw error
         }
     }
 

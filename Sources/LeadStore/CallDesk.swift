@@ -122,15 +122,22 @@ public struct CallDesk: Sendable {
         guard let requestID, !requestID.isEmpty else {
             throw Refusal(.idemRequired, "idem: CONVERT needs a request id, so a retry can never create a second order")
         }
-        let arguments: [(String, String?)] = [
+        var arguments: [(String, String?)] = [
             ("lead", String(lead)), ("lease", String(lease)),
             ("consent", request.consent.map { $0 ? "1" : "0" }), ("price_confirmed", request.priceConfirmed.map { $0 ? "1" : "0" }),
             ("category", request.category), ("brand", request.brand), ("model", request.model), ("variant", request.variant),
             ("conditions", request.conditions.map { $0.joined(separator: "\u{1F}") }), ("pincode", request.pincode),
             ("address", request.address), ("landmark", request.landmark), ("slot", request.slot.map(PostgresTime.format)),
-            ("payment_method", request.paymentMethod?.rawValue), ("payment_ref", request.paymentRef),
+            ("payment_method", request.paymentMethod?.rawValue ?? request.unknownPaymentMethod), ("payment_ref", request.paymentRef),
             ("price", price.map { String($0) }), ("note", note),
         ]
+        // Keys added in migration 0010 join the fingerprint only when given, so a retry that
+        // spans the upgrade still matches its first request.
+        let later: [(String, String?)] = [
+            ("city", request.city), ("accessories", request.accessories.map { $0.joined(separator: "\u{1F}") }),
+            ("slot_end", request.slotEnd.map(PostgresTime.format)),
+        ]
+        arguments += later.filter { $0.1 != nil }
         return try ledger.once(c, agent: agent, requestID: requestID, verb: "CONVERT", arguments: arguments, now: now, replay: replay) { c in
             guard let row = try c.query(SQLFiles.query("call_lead"), [[lead], [agent], [lease], now], prepared: true).first else {
                 if let order = try c.query(SQLFiles.query("lead_order"), [lead], prepared: true).first {
@@ -143,11 +150,16 @@ public struct CallDesk: Sendable {
             // The field checks first (catalogue verdicts assumed good), then the catalogue is
             // asked about the cleaned fields and the full validation runs with its answers.
             let fields = try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true)
+            // The city confirmed on the call, or the lead's own.
+            var city = TextTrim.trimmingBlanks(request.city ?? "")
+            if city.isEmpty { city = row["city"] ?? "" }
             let catalogue = try c.query(SQLFiles.query("conversion_catalogue"),
-                                        [fields.pincode, fields.category, fields.brand, fields.model, fields.variant], prepared: true).first
+                                        [fields.pincode, fields.category, fields.brand, fields.model, fields.variant, city],
+                                        prepared: true).first
             let draft = try request.validate(now: now, policy: policy,
                                              serviceable: catalogue?.bool("serviceable") ?? false,
-                                             deviceSupported: catalogue?.bool("supported") ?? false)
+                                             deviceSupported: catalogue?.bool("supported") ?? false,
+                                             cityMatches: catalogue?.bool("city_matches"), pincodeCity: catalogue?["pincode_city"])
             if let price, price < 0 {
                 throw Refusal(.badArg, "price: \(price) is negative")
             }
@@ -161,7 +173,7 @@ public struct CallDesk: Sendable {
                 draft.category, draft.brand, draft.model, draft.variant, draft.conditions.joined(separator: ","), draft.pincode,
                 draft.address, draft.landmark, draft.slot, draft.paymentMethod.rawValue, draft.paymentRef,
                 counters.attempts, counters.attemptsToday, counters.attemptsDay?.description, counters.firstAttemptAt, cleanNote,
-                price,
+                price, city, draft.accessories?.joined(separator: ","), draft.slotEnd,
             ]
             let result: QueryResult
             do {
@@ -255,16 +267,57 @@ public struct CallDesk: Sendable {
 
     /// Escalations, newest first, at most `limit`. A nil filter matches everything: `team`
     /// the lead's (sales) team, `target` cx/ops/pricing, `status` open/resolved, `lead`.
+    /// `viewer`: the agent listing; when its team is a desk (`teams.desk`), the escalations
+    /// sent to that desk are listed too, whatever team raised them. `age_minutes` counts to
+    /// `now` while open.
     public func escalations(
         _ c: PostgresConnection,
         team: Int64?,
         target: EscalationTarget? = nil,
         status: EscalationStatus?,
         lead: Int64? = nil,
-        limit: Int = 500
+        limit: Int = 500,
+        viewer: Int64? = nil,
+        now: Date = Date(timeIntervalSince1970: 0)
     ) throws -> [Escalation] {
-        let r = try c.query(SQLFiles.query("escalations"), [team, target?.rawValue, status?.rawValue, lead, max(0, limit)], prepared: true)
+        let r = try c.query(SQLFiles.query("escalations"), [team, target?.rawValue, status?.rawValue, lead, max(0, limit), now, viewer],
+                            prepared: true)
         return r.rows.map(Escalation.init(row:))
+    }
+
+    /// Resolves an open escalation with a note: who, when, the resolution, and an
+    /// `escalation_resolved` event on the lead. Who may: a team lead of the lead's team, an
+    /// admin, or any agent of the escalation's target desk (the team whose `desk` is its
+    /// `to`).
+    ///
+    /// Checks, in order: the request id; NOT_FOUND; DENIED; CONFLICT (already resolved);
+    /// the note (NOTE_REQUIRED when missing or blank, BAD_ARG over 2000 characters).
+    public func resolveEscalation(
+        _ c: PostgresConnection, escalation: Int64, agent: Int64, note: String?, requestID: String? = nil, now: Date
+    ) throws -> Escalation {
+        let arguments: [(String, String?)] = [("escalation", String(escalation)), ("note", note)]
+        return try ledger.once(c, agent: agent, requestID: requestID, verb: "ESCALATION RESOLVE", arguments: arguments, now: now) { c in
+            guard let row = try c.query(SQLFiles.query("escalation_access"), [escalation, agent], prepared: true).first else {
+                throw Refusal(.notFound, "no escalation \(escalation)")
+            }
+            let role = row["role"] ?? ""
+            let leadTeam = row.int64("team_id")
+            let mayResolve = role == AgentRole.admin.rawValue
+                || (role == AgentRole.teamLead.rawValue && row.int64("agent_team_id") == leadTeam)
+                || (row["agent_desk"] != nil && row["agent_desk"] == row["target"])
+            guard mayResolve else {
+                throw Refusal(.denied, "only a team lead of the lead's team, the \(row["target"] ?? "") desk or an admin may resolve escalation \(escalation)")
+            }
+            guard row["status"] == EscalationStatus.open.rawValue else {
+                throw Refusal(.conflict, "escalation \(escalation) is already resolved")
+            }
+            let clean = try Note.validate(note)
+            guard let out = try c.query(SQLFiles.query("escalation_resolve"), [escalation, agent, clean, now, requestID],
+                                        prepared: true).first, out.int("events") == 1 else {
+                throw Refusal(.conflict, "escalation \(escalation) is already resolved")
+            }
+            return Escalation(row: out)
+        }
     }
 
     // MARK: orders

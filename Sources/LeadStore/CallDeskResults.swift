@@ -149,9 +149,15 @@ public struct Escalation: Sendable, Codable, Equatable {
     public let status: String
     public let createdAt: Date
     public let resolvedAt: Date?
+    /// Who resolved it, and the resolution note.
+    public let resolvedBy: String?
+    public let resolution: String?
+    /// Whole minutes it has been open: until resolved, or until the listing's `now`.
+    public let ageMinutes: Int?
 
     public init(id: Int64, lead: Int64, team: Int64, agent: Int64, agentName: String, target: String, summary: String,
-                ask: String, status: String, createdAt: Date, resolvedAt: Date?) {
+                ask: String, status: String, createdAt: Date, resolvedAt: Date?, resolvedBy: String? = nil,
+                resolution: String? = nil, ageMinutes: Int? = nil) {
         self.id = id
         self.lead = lead
         self.team = team
@@ -163,13 +169,17 @@ public struct Escalation: Sendable, Codable, Equatable {
         self.status = status
         self.createdAt = createdAt
         self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+        self.resolution = resolution
+        self.ageMinutes = ageMinutes
     }
 
     init(row: Row) {
         self.init(id: row.int64("id") ?? 0, lead: row.int64("lead_id") ?? 0, team: row.int64("team_id") ?? 0,
                   agent: row.int64("agent_id") ?? 0, agentName: row["agent"] ?? "", target: row["target"] ?? "",
                   summary: row["summary"] ?? "", ask: row["ask"] ?? "", status: row["status"] ?? "",
-                  createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), resolvedAt: row.date("resolved_at"))
+                  createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), resolvedAt: row.date("resolved_at"),
+                  resolvedBy: row["resolved_by"], resolution: row["resolution"], ageMinutes: row.int("age_minutes"))
     }
 
     /// The wire pairs: one ROW of ESCALATIONS (`escalation lead to status agent time summary
@@ -180,6 +190,19 @@ public struct Escalation: Sendable, Codable, Equatable {
             ("agent", agentName), ("time", WireDate.format(createdAt)), ("summary", summary), ("ask", ask),
         ]
         if let resolvedAt { out.append(("resolved_at", WireDate.format(resolvedAt))) }
+        if let resolvedBy { out.append(("resolved_by", resolvedBy)) }
+        if let resolution { out.append(("resolution", resolution)) }
+        if let ageMinutes { out.append(("age_minutes", String(ageMinutes))) }
+        return out
+    }
+
+    /// The ESCALATION RESOLVE reply: `escalation lead to status resolved_at resolved_by
+    /// age_minutes`.
+    public var resolveFields: [(String, String)] {
+        var out: [(String, String)] = [("escalation", String(id)), ("lead", String(lead)), ("to", target), ("status", status)]
+        if let resolvedAt { out.append(("resolved_at", WireDate.format(resolvedAt))) }
+        if let resolvedBy { out.append(("resolved_by", resolvedBy)) }
+        if let ageMinutes { out.append(("age_minutes", String(ageMinutes))) }
         return out
     }
 }

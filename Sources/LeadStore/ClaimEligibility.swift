@@ -1,3 +1,4 @@
+import LeadCore
 import Postgres
 
 extension LeadQueue {
@@ -6,5 +7,11 @@ extension LeadQueue {
     /// their team allows it.
     public func mayTakeHighEnd(_ c: PostgresConnection, agent: Int64) throws -> Bool {
         try c.query(SQLFiles.query("high_end_allowed"), [agent], prepared: true).first?.bool("allowed") ?? false
+    }
+
+    /// The team's claim order (TEAM SET `claim_order`); the SOP 000 default for an unknown team.
+    public func claimOrder(_ c: PostgresConnection, team: Int64) throws -> ClaimOrder {
+        let raw = try c.query(SQLFiles.query("team_claim_order"), [team], prepared: true).first?["claim_order"]
+        return raw.flatMap(ClaimOrder.init(rawValue:)) ?? .highEndFirst
     }
 }

@@ -109,6 +109,8 @@ public struct TeamChanges: Sendable, Equatable {
     public var juniorHighEnds: Bool?
     /// An agent of the team; `.some(nil)` = no account manager.
     public var accountManager: String??
+    /// Which SOP priority list CLAIM follows (docs/RULES.md §14).
+    public var claimOrder: ClaimOrder?
 
     /// The team's call rules (nil keeps each): lease length, callback grace and horizon,
     /// follow-up delay, Not Connected cadence, calling window, unreachable cut-off.
@@ -294,6 +296,10 @@ public struct TeamSettings: Sendable, Equatable {
     public let accountManager: String?
     /// The call rules as wire pairs, in `TeamRuleChanges.limits` order, then `call_window`.
     public let rules: [(String, String)]
+    /// `high_end_first` or `not_called_first`.
+    public var claimOrder: String = ClaimOrder.highEndFirst.rawValue
+    /// The team's id (not on the wire).
+    public var teamID: Int64 = 0
 
     /// `team time_zone starred_mode [shift_end] junior_high_ends [account_manager]`, then the
     /// call rules.
@@ -302,13 +308,13 @@ public struct TeamSettings: Sendable, Equatable {
         if let shiftEnd { out.append(("shift_end", shiftEnd)) }
         out.append(("junior_high_ends", juniorHighEnds ? "1" : "0"))
         if let accountManager { out.append(("account_manager", accountManager)) }
-        return out + rules
+        return out + rules + [("claim_order", claimOrder)]
     }
 
     public static func == (a: TeamSettings, b: TeamSettings) -> Bool {
         a.team == b.team && a.timeZone == b.timeZone && a.starredMode == b.starredMode && a.shiftEnd == b.shiftEnd
             && a.juniorHighEnds == b.juniorHighEnds && a.accountManager == b.accountManager
-            && a.rules.map(\.0) == b.rules.map(\.0) && a.rules.map(\.1) == b.rules.map(\.1)
+            && a.rules.map(\.0) == b.rules.map(\.0) && a.rules.map(\.1) == b.rules.map(\.1) && a.claimOrder == b.claimOrder
     }
 }
 
@@ -797,15 +803,18 @@ public struct FloorControl: Sendable {
                 changes.accountManager != nil, manager, now,
                 rules.leaseMinutes, rules.callbackGraceMinutes, rules.callbackHorizonDays, rules.followUpHours,
                 rules.attemptsPerDay, rules.attemptSpacingMinutes, rules.unreachableAfterDays, window?.start, window?.end,
+                changes.claimOrder?.rawValue,
             ], prepared: true).first else {
                 throw Refusal(.notFound, "team: no team \(teamName)")
             }
             teamName = row["name"] ?? teamName
             var ruleFields = TeamRuleChanges.limits.map { ($0.key, row[$0.key] ?? "") }
             ruleFields.append(("call_window", row["call_window"] ?? ""))
-            let settings = TeamSettings(team: teamName, timeZone: row["time_zone"] ?? "", starredMode: row.bool("starred_mode") ?? false,
+            var settings = TeamSettings(team: teamName, timeZone: row["time_zone"] ?? "", starredMode: row.bool("starred_mode") ?? false,
                                         shiftEnd: row["shift_end"], juniorHighEnds: row.bool("allow_junior_high_end") ?? false,
                                         accountManager: row["account_manager"], rules: ruleFields)
+            settings.claimOrder = row["claim_order"] ?? settings.claimOrder
+            settings.teamID = row.int64("id") ?? team
             if row.bool("changed") == true {
                 try c.query(SQLFiles.query("floor_audit"), [
                     now, team, overseer.id, "team_set", Int64?.none, 0, false, row["details"] ?? "{}", String?.none,

@@ -89,7 +89,7 @@ struct SeedCommand: AsyncParsableCommand {
 
 struct TeamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "team", abstract: "Manage teams.", subcommands: [Add.self, TeamSetCommand.self])
+        commandName: "team", abstract: "Manage teams.", subcommands: [Add.self, TeamSetCommand.self, Desk.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create a team.")
@@ -102,6 +102,35 @@ struct TeamCommand: AsyncParsableCommand {
             try await database.withConnection(logger: commandLogger("leadline.team")) { c in
                 let id = try AgentDirectory().addTeam(c, name: n, timeZone: zone)
                 print("team=\(n) id=\(id) tz=\(zone)")
+            }
+        }
+    }
+}
+
+extension TeamCommand {
+    /// `leadline team desk NAME cx|ops|pricing|none`: makes a team the CX, Ops or Pricing
+    /// desk, whose agents see and resolve the escalations sent to it from every sales team.
+    struct Desk: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "desk",
+            abstract: "Make a team the cx, ops or pricing desk (its agents resolve escalations sent there), or none.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The team.") var name: String
+        @Argument(help: "cx, ops, pricing or none.") var desk: String
+
+        func run() async throws {
+            let n = name
+            let target: EscalationTarget?
+            if desk == "none" {
+                target = nil
+            } else if let t = EscalationTarget(rawValue: desk) {
+                target = t
+            } else {
+                throw ValidationError("expected cx, ops, pricing or none")
+            }
+            try await database.withConnection(logger: commandLogger("leadline.team")) { c in
+                try AgentDirectory().setDesk(c, team: n, desk: target)
+                print("team=\(n) desk=\(target?.rawValue ?? "none")")
             }
         }
     }

@@ -12,6 +12,6 @@ struct Leadline: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, DemoCommand.self, CLICommand.self,
-            MigrateCommand.self, SeedCommand.self, ImportCommand.self, TeamCommand.self, AgentCommand.self, BenchCommand.self,
+            MigrateCommand.self, SeedCommand.self, ImportCommand.self, CatalogueCommand.self, TeamCommand.self, AgentCommand.self, BenchCommand.self,
         ])
 }

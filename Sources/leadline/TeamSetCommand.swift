@@ -43,6 +43,9 @@ struct TeamSetCommand: AsyncParsableCommand {
             help: "Days without contact before a lead closes as unreachable (1-60; default 3).") var unreachableAfterDays: Int?
     @Option(name: .customLong("call-window"), help: "Calling hours on the team's clock, HH:MM-HH:MM (default 09:00-21:00).")
     var callWindow: String?
+    @Option(name: .customLong("claim-order"),
+            help: "high_end_first (High Ends, then Not Called; the default) or not_called_first (docs/RULES.md §14).")
+    var claimOrder: String?
 
     /// `on`/`off` (also yes/no, true/false, 1/0).
     static func flag(_ text: String?, _ option: String) throws -> Bool? {
@@ -78,6 +81,12 @@ struct TeamSetCommand: AsyncParsableCommand {
             if let value { changes.rules.set(key, value) }
         }
         changes.rules.callWindow = callWindow
+        if let claimOrder {
+            guard let order = ClaimOrder(rawValue: claimOrder) else {
+                throw ValidationError("--claim-order: expected high_end_first or not_called_first")
+            }
+            changes.claimOrder = order
+        }
         let (team, wanted) = (name, changes)
         let settings = try await database.withConnection(logger: commandLogger("leadline.team")) { c in
             do {

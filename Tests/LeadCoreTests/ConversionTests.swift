@@ -59,7 +59,100 @@ struct ConversionTests {
         #expect(check(request, serviceable: false, supported: false)?.code == .notServiceable)
         #expect(check(request, serviceable: true, supported: false)?.code == .deviceNotSupported)
         #expect(check(request) == nil)
-        #expect(ConversionRequest.checkOrder.prefix(fields.count).elementsEqual(fields))
+        // The optional keys (slot_end, accessories) sit after the slot; the city check opens
+        // the catalogue's verdicts.
+        #expect(ConversionRequest.checkOrder == Array(fields.prefix(11)) + ["slot_end", "accessories", "payment", "payment_ref",
+                                                                            "city", "serviceable", "device_supported"])
+    }
+
+    /// SOP 003 "Golden Rule": only an explicit yes is consent; `maybe` is a refusal with
+    /// the SOP's code, never a malformed argument.
+    @Test func onlyAnExplicitYesIsConsent() {
+        for yes in ["1", "yes", "YES", " true "] { #expect(ConversionRequest.explicitYes(yes) == true, "\(yes)") }
+        for no in ["0", "no", "maybe", "", "y", "ok"] { #expect(ConversionRequest.explicitYes(no) == false, "\(no)") }
+        #expect(ConversionRequest.explicitYes(nil) == nil)
+        var request = complete
+        request.consent = ConversionRequest.explicitYes("maybe")
+        #expect(check(request)?.code == .consentRequired)
+    }
+
+    /// `payment=cash`: the customer is paid by UPI or bank (SOP 003 §4E), so any other method
+    /// is PAYMENT_REQUIRED, naming it.
+    @Test func anUnknownPaymentMethodIsPaymentRequired() {
+        var request = complete
+        request.paymentMethod = nil
+        request.unknownPaymentMethod = "cash"
+        let refused = check(request)
+        #expect(refused?.code == .paymentRequired)
+        #expect(refused?.message == "payment: cash is not accepted; the customer is paid by upi or bank")
+    }
+
+    /// The pickup slot is a window: two hours by default, else [slot, slot_end) of at most
+    /// 12 hours that ends after it starts.
+    @Test func theSlotIsAWindow() throws {
+        let start = ist(2025, 3, 11, 10)
+        #expect(try complete.validate(now: now, policy: policy, serviceable: true, deviceSupported: true).slotEnd
+                == start.addingTimeInterval(2 * 3600))
+        var request = complete
+        request.slotEnd = ist(2025, 3, 11, 13)
+        #expect(try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true).slotEnd == ist(2025, 3, 11, 13))
+        for bad in [start, ist(2025, 3, 11, 9), ist(2025, 3, 11, 22, 0, 1)] {
+            request.slotEnd = bad
+            #expect(check(request)?.code == .slotWindowInvalid, "\(bad)")
+        }
+        request.slotEnd = ist(2025, 3, 11, 22)
+        #expect(check(request) == nil, "exactly 12 hours is allowed")
+        // The window is checked after the start: a missing slot is still SLOT_REQUIRED.
+        request.slot = nil
+        #expect(check(request)?.code == .slotRequired)
+    }
+
+    /// Accessories (SOP 003 §4B, "if applicable"): nil is not applicable, [] none; trimmed;
+    /// at most 20 items of at most 200 characters.
+    @Test func accessoriesAreOptionalAndBounded() throws {
+        #expect(try complete.validate(now: now, policy: policy, serviceable: true, deviceSupported: true).accessories == nil)
+        var request = complete
+        request.accessories = [" charger ", "box"]
+        #expect(try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true).accessories == ["charger", "box"])
+        request.accessories = []
+        #expect(try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true).accessories == [])
+        request.accessories = Array(repeating: "cable", count: 21)
+        #expect(check(request)?.code == .badArg)
+        request.accessories = [String(repeating: "x", count: 201)]
+        #expect(check(request)?.message.hasPrefix("accessories:") == true)
+    }
+
+    /// SOP 003 §4A "correct city & pincode": a pincode the catalogue places in another city
+    /// is PINCODE_CITY_MISMATCH, before serviceability; an unknown pincode (no verdict) is
+    /// left to NOT_SERVICEABLE.
+    @Test func theCityMustMatchThePincode() {
+        var request = complete
+        request.city = "Pune"
+        let refused = refusal {
+            try request.validate(now: now, policy: policy, serviceable: false, deviceSupported: false,
+                                 cityMatches: false, pincodeCity: "Bengaluru")
+        }
+        #expect(refused?.code == .pincodeCityMismatch)
+        #expect(refused?.message == "city: pincode 560001 is in Bengaluru, not Pune")
+        #expect(refusal {
+            try request.validate(now: now, policy: policy, serviceable: false, deviceSupported: true, cityMatches: nil)
+        }?.code == .notServiceable)
+        #expect(refusal {
+            try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true, cityMatches: true)
+        } == nil)
+        // Payment comes first: the customer's details before the catalogue's verdicts.
+        request.paymentRef = nil
+        #expect(refusal {
+            try request.validate(now: now, policy: policy, serviceable: true, deviceSupported: true, cityMatches: false)
+        }?.code == .paymentRequired)
+    }
+
+    @Test func localDaysAreReadStrictly() {
+        #expect(LocalDay(iso: "2026-06-15") == LocalDay(year: 2026, month: 6, day: 15))
+        #expect(LocalDay(iso: "2024-02-29") == LocalDay(year: 2024, month: 2, day: 29))
+        for bad in ["2026-02-30", "2025-02-29", "2026-6-15", "2026-13-01", "2026-06-00", "15-06-2026", "2026-06-15T00:00", ""] {
+            #expect(LocalDay(iso: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func consentAndPriceMustBeAnExplicitYes() {

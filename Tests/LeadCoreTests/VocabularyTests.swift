@@ -25,8 +25,16 @@ struct VocabularyTests {
         #expect(Set(LeadEventKind.allCases.map(\.rawValue)) == [
             "created", "recheck", "claimed", "touched", "released", "expired", "disposition", "note", "assigned",
             "moved", "converted", "escalated", "callback_missed", "sla_breached", "order_cancelled", "revoked",
-            "signal", "starred", "unstarred", "closed_unreachable",
+            "signal", "starred", "unstarred", "closed_unreachable", "escalation_resolved",
         ])
+    }
+
+    /// The two SOP priority lists a team may follow (docs/RULES.md §14): the wire words and
+    /// the views a CLAIM without `view=` tries in turn.
+    @Test func claimOrders() {
+        #expect(ClaimOrder.allCases.map(\.rawValue) == ["high_end_first", "not_called_first"])
+        #expect(ClaimOrder.highEndFirst.passes == [nil])
+        #expect(ClaimOrder.notCalledFirst.passes == [.notCalled, nil])
     }
 
     @Test func everyServiceErrorCodeExistsWithItsWireName() {
@@ -38,7 +46,7 @@ struct VocabularyTests {
             "OUTSIDE_CALL_WINDOW", "IDEM_REQUIRED", "CONSENT_REQUIRED", "PRICE_NOT_CONFIRMED", "DEVICE_REQUIRED",
             "CONDITIONS_REQUIRED", "PINCODE_REQUIRED", "ADDRESS_REQUIRED", "LANDMARK_REQUIRED", "SLOT_REQUIRED",
             "PAYMENT_REQUIRED", "NOT_SERVICEABLE", "DEVICE_NOT_SUPPORTED", "SLOT_IN_PAST", "SLOT_TOO_FAR",
-            "ALREADY_CONVERTED", "NOT_SKILLED", "LEAD_IN_OTHER_TEAM",
+            "ALREADY_CONVERTED", "NOT_SKILLED", "LEAD_IN_OTHER_TEAM", "SLOT_WINDOW_INVALID", "PINCODE_CITY_MISMATCH",
         ]
         #expect(Set(ErrorCode.allCases.map(\.rawValue)) == Set(wire))
         #expect(ErrorCode.allCases.count == wire.count)

@@ -80,8 +80,10 @@ struct ErrorCodeTests {
         expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(-3600, after: floor.now))"), "SLOT_IN_PAST")
         expect(try await asha.call(order + " pincode=560001 slot=\(wireTime(30 * 86_400, after: floor.now))"), "SLOT_TOO_FAR")
         order += " slot=\(wireTime(86_400, after: floor.now))"
+        expect(try await asha.call(order + " pincode=560001 slot_end=\(wireTime(3_600, after: floor.now))"), "SLOT_WINDOW_INVALID")
         expect(try await asha.call(order + " pincode=560001"), "PAYMENT_REQUIRED")
         order += " payment=upi payment_ref=meena@okaxis"
+        expect(try await asha.call(order + " pincode=400001"), "PINCODE_CITY_MISMATCH")
         expect(try await asha.call(order + " pincode=110001"), "NOT_SERVICEABLE")
         let unsupported = order.replacingOccurrences(of: device, with: " category=phone brand=Nokia model=3310 variant=basic")
         expect(try await asha.call(unsupported + " pincode=560001"), "DEVICE_NOT_SUPPORTED")

@@ -121,10 +121,11 @@ struct SessionTests {
         let elsewhere = try await boss.call(add.replacingOccurrences(of: "98765", with: "98766") + " team=north")
         #expect(value(elsewhere.first, "created") == "1", "admins add anywhere: \(elsewhere)")
 
-        // An order to cancel: convert the High-End lead just added.
+        // An order to cancel: convert the High-End lead just added (a Pune lead picked up in
+        // Bengaluru: the city confirmed on the call must match the pincode's).
         let second = try await asha.call("CLAIM")
         let secondLead = try #require(value(second.first, "lead"))
-        let convert = #"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200, after: floor.now)) payment=bank payment_ref=123456789012"#
+        let convert = #"CONVERT lead=\#(secondLead) lease=\#(value(second.first, "lease")!) idem=o1 consent=1 price_confirmed=true category=phone brand=Apple model="iPhone 15 Pro" variant=256GB conditions=screen:ok city=Bengaluru pincode=560001 address="5 MG Road, Bengaluru" landmark="near the fountain" slot=\#(wireTime(7200, after: floor.now)) payment=bank payment_ref=123456789012"#
         let order = try await asha.call(convert)
         let orderID = try #require(value(order.first, "order"), "\(order)")
         let retried = try await asha.call(convert)  // the same line, byte for byte

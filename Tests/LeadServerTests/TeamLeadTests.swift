@@ -320,7 +320,7 @@ struct TeamLeadTests {
         let lead1 = try await server.login("lead1")
         let asha = try await server.login("asha")
 
-        #expect(try await lead1.call("TEAM SET") == ["OK team=north time_zone=Asia/Kolkata starred_mode=0 junior_high_ends=0 lease_minutes=10 callback_grace_minutes=5 callback_horizon_days=14 follow_up_hours=24 attempts_per_day=3 attempt_spacing_minutes=120 unreachable_after_days=3 call_window=09:00-21:00"])
+        #expect(try await lead1.call("TEAM SET") == ["OK team=north time_zone=Asia/Kolkata starred_mode=0 junior_high_ends=0 lease_minutes=10 callback_grace_minutes=5 callback_horizon_days=14 follow_up_hours=24 attempts_per_day=3 attempt_spacing_minutes=120 unreachable_after_days=3 call_window=09:00-21:00 claim_order=high_end_first"])
         #expect(code(try await lead1.call("TEAM SET starred_mode=on").first) == "BAD_ARG", "booleans are 1/yes/true, 0/no/false")
         let on = try await lead1.call("TEAM SET starred_mode=1")
         #expect(value(on.first, "starred_mode") == "1", "\(on)")

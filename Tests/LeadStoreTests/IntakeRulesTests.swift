@@ -140,7 +140,7 @@ import Testing
         #expect(imported.bool("high_end") == true && imported.int("tier") == 1 && imported.bool("known") == true)
 
         func catalogue(_ category: String, _ brand: String, _ model: String, _ variant: String) throws -> (Bool, Bool) {
-            let r = try #require(try c.query(SQLFiles.query("conversion_catalogue"), ["560001", category, brand, model, variant]).first)
+            let r = try #require(try c.query(SQLFiles.query("conversion_catalogue"), ["560001", category, brand, model, variant, "Bengaluru"]).first)
             return (r.bool("serviceable") ?? false, r.bool("supported") ?? false)
         }
         #expect(try catalogue(" PHONE", "apple", "IPHONE 15\tPRO", " 256gb ") == (true, true))

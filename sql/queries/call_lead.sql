@@ -4,7 +4,7 @@
 -- (ORDER BY runs below the row locks), so two batches never deadlock. No row for a lead =
 -- its lease does not hold (the caller asks lease_state why).
 --   $1 leads, $2 agents, $3 lease generations (element k of each for the k-th lead), $4 now
-SELECT l.id, l.team_id, l.state::text AS state, l.high_end, l.quoted_price, l.lease_gen,
+SELECT l.id, l.team_id, l.state::text AS state, l.high_end, l.city, l.quoted_price, l.lease_gen,
        l.attempts, l.attempts_today, l.attempts_day::text AS attempts_day,
        l.first_attempt_at, l.last_attempt_at, l.last_connected_at, l.unanswered_since,
        t.time_zone, t.allow_junior_high_end,

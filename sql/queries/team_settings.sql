@@ -9,7 +9,7 @@
 --   $5 juniors take High Ends, $6 change the account manager, $7 account manager (NULL = none), $8 now,
 --   $9 lease minutes, $10 callback grace minutes, $11 callback horizon days, $12 follow-up hours,
 --   $13 attempts per day, $14 attempt spacing minutes, $15 unreachable after days,
---   $16 calling window start, $17 calling window end (team time)
+--   $16 calling window start, $17 calling window end (team time), $18 claim order
 WITH before AS (
     SELECT t.* FROM teams t WHERE t.id = $1::bigint
     FOR UPDATE
@@ -32,7 +32,8 @@ changed AS (
         attempt_spacing = coalesce($14::int * interval '1 minute', t.attempt_spacing),
         unreachable_after_days = coalesce($15::int, t.unreachable_after_days),
         call_window_start = coalesce($16::time, t.call_window_start),
-        call_window_end = coalesce($17::time, t.call_window_end)
+        call_window_end = coalesce($17::time, t.call_window_end),
+        claim_order = coalesce($18::text, t.claim_order)
     FROM before b
     WHERE t.id = b.id
     RETURNING t.*
@@ -52,7 +53,8 @@ settings AS (
                'attempts_per_day', s.max_attempts_per_day,
                'attempt_spacing_minutes', (extract(epoch FROM s.attempt_spacing) / 60)::int,
                'unreachable_after_days', s.unreachable_after_days,
-               'call_window', to_char(s.call_window_start, 'HH24:MI') || '-' || to_char(s.call_window_end, 'HH24:MI')
+               'call_window', to_char(s.call_window_start, 'HH24:MI') || '-' || to_char(s.call_window_end, 'HH24:MI'),
+               'claim_order', s.claim_order
            ) AS j
     FROM (SELECT 'before' AS side, b.* FROM before b UNION ALL SELECT 'after', c.* FROM changed c) s
     LEFT JOIN agents am ON am.id = s.account_manager_id
@@ -69,6 +71,7 @@ SELECT a.id, a.name, a.time_zone, a.starred_mode, a.j ->> 'shift_end' AS shift_e
        a.j ->> 'callback_horizon_days' AS callback_horizon_days, a.j ->> 'follow_up_hours' AS follow_up_hours,
        a.j ->> 'attempts_per_day' AS attempts_per_day, a.j ->> 'attempt_spacing_minutes' AS attempt_spacing_minutes,
        a.j ->> 'unreachable_after_days' AS unreachable_after_days, a.j ->> 'call_window' AS call_window,
+       a.j ->> 'claim_order' AS claim_order,
        (SELECT d FROM diff)::text AS details, (SELECT d FROM diff) <> '{}'::jsonb AS changed,
        (SELECT count(*) FROM wake) AS woken
 FROM settings a WHERE a.side = 'after';

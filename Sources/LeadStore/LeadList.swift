@@ -1,0 +1,113 @@
+import Foundation
+import LeadCore
+import Postgres
+
+/// Which leads LEADS lists (SOP 001 §4A, All Leads: "filter by date/city/device, review
+/// notes, check lead sources"). Every filter is optional; nil matches everything. The
+/// default is every open lead (All Leads is "all uncompleted leads").
+public struct LeadFilter: Sendable, Equatable {
+    /// Which states: `open` (not closed; the default), `all`, or one lead state.
+    public enum States: String, Sendable, CaseIterable {
+        case open, all, new, callback, retry
+        case followUp = "follow_up"
+        case closed
+    }
+
+    /// Leads of this team (nil: the viewer's own team, or every team for an admin).
+    public var team: String?
+    /// Drop-off days, on each lead's team clock, both inclusive.
+    public var from: LocalDay?
+    public var to: LocalDay?
+    public var city: String?
+    public var category: String?
+    public var brand: String?
+    public var model: String?
+    public var source: String?
+    public var campaign: String?
+    public var states: States = .open
+    /// `high_end`, `not_called` or `callback` (open leads only); `all` or nil: any.
+    public var view: View?
+    /// Leads this agent holds, has in its personal queue, or owns the pending callback of.
+    public var agent: String?
+    public var breached: Bool?
+    /// At most this many rows (1…`LeadList.maxRows`).
+    public var rows: Int = LeadList.defaultRows
+    /// Where the page starts: the `next` of the previous page.
+    public var after: LeadCursor?
+
+    public init() {}
+}
+
+/// Where a LEADS page ends: the last row's drop-off time (microseconds since 1970) and id,
+/// sent as `<microseconds>-<id>`. Opaque to clients.
+public struct LeadCursor: Sendable, Equatable, CustomStringConvertible {
+    public let createdAtMicros: Int64
+    public let id: Int64
+
+    public init(createdAtMicros: Int64, id: Int64) {
+        self.createdAtMicros = createdAtMicros
+        self.id = id
+    }
+
+    /// Reads a cursor sent back by a client; nil when it is not one.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let at = Int64(parts[0]), let id = Int64(parts[1]) else { return nil }
+        self.init(createdAtMicros: at, id: id)
+    }
+
+    public var description: String { "\(createdAtMicros)-\(id)" }
+}
+
+/// One page of LEADS: the rows (lead fields as wire pairs) and the cursor of the next page
+/// (nil when this was the last).
+public struct LeadPage: Sendable {
+    public let rows: [[(String, String)]]
+    public let next: LeadCursor?
+}
+
+/// The All Leads list: filters, a stable order, keyset paging (leads_list.sql).
+public struct LeadList: Sendable {
+    public static let defaultRows = 50
+    public static let maxRows = 500
+
+    public init() {}
+
+    /// A page of leads. `team` is the team the caller may read (nil = every team, for an
+    /// admin); the server decides it with the same rule as LEAD SHOW.
+    /// - Throws: NOT_FOUND (the agent filter names no agent).
+    public func page(_ c: PostgresConnection, filter: LeadFilter, team: Int64?, now: Date) throws -> LeadPage {
+        var agentID: Int64?
+        if let name = filter.agent {
+            guard let row = try c.query("SELECT id, team_id FROM agents WHERE name = $1::text", [name], prepared: true).first,
+                  let id = row.int64("id") else {
+                throw Refusal(.notFound, "agent: no agent \(name)")
+            }
+            if let team, row.int64("team_id") != team { throw Refusal(.denied, "agent: \(name) belongs to another team") }
+            agentID = id
+        }
+        let limit = min(max(filter.rows, 1), Self.maxRows)
+        let view: String? = filter.view == .allLeads ? nil : filter.view?.rawValue
+        let rows = try c.query(SQLFiles.query("leads_list"), [
+            team, filter.from?.description, filter.to?.description, filter.city, filter.category, filter.brand, filter.model,
+            filter.source, filter.campaign, filter.states.rawValue, view, agentID, filter.breached,
+            filter.after?.createdAtMicros, filter.after?.id, limit + 1, now,
+        ], prepared: true).rows
+        let shown = rows.prefix(limit)
+        let out = shown.map { row -> [(String, String)] in
+            var fields: [(String, String)] = [("lead", row["id"] ?? "")]
+            if let view = row["view"] { fields.append(("view", view)) }
+            fields += LeadFields.wire(row)
+            if let note = row["last_note"] { fields.append(("last_note", note)) }
+            if let at = row.date("last_note_at") { fields.append(("last_note_at", WireDate.format(at))) }
+            if let by = row["last_note_by"] { fields.append(("last_note_by", by)) }
+            return fields
+        }
+        var next: LeadCursor?
+        if rows.count > limit, let last = shown.last, let at = last.int64("cursor_at"), let id = last.int64("id") {
+            next = LeadCursor(createdAtMicros: at, id: id)
+        }
+        return LeadPage(rows: out, next: next)
+    }
+}
