@@ -31,8 +31,11 @@ public final class LeadServer: Service, Sendable {
     private let listener: PostgresListener
 
     /// SO_SNDBUF of protocol connections (Linux doubles it): unread replies the kernel
-    /// holds per connection, beyond the one reply the server is writing.
-    static let sendBufferBytes = 64 * 1024
+    /// holds per connection, beyond the one reply the server is writing. Small, because
+    /// it is also how much work a client that never reads gets out of the server before
+    /// its writes stall (a PING reply is ~40 bytes: 32 KiB is ~800 of them); a reply
+    /// larger than this is written as the client reads it.
+    static let sendBufferBytes = 16 * 1024
     /// SO_RCVBUF of protocol connections (set on the listening socket, so accepted ones
     /// have it from the handshake on; Linux doubles it): requests the kernel holds for a
     /// connection whose pipeline is full. Without it the kernel autotunes to megabytes per
