@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import LeadStore
 import Logging
@@ -63,7 +64,7 @@ final class ClaimWaiters: Sendable {
     private struct State {
         var entries: [Entry] = []
         /// Hints that arrived while every waiter they concern was busy, oldest first.
-        var parked: [(lead: ReadyLead, tried: Set<Int>)] = []
+        var parked = Deque<(lead: ReadyLead, tried: Set<Int>)>()
         var nextID = 0
         var shutDown = false
     }

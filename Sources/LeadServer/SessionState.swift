@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import LeadProtocol
 
@@ -9,9 +10,8 @@ import LeadProtocol
 /// `SessionHandle` keeps one behind a lock for the reader, the executor, the sweeper and
 /// the server; `SessionStateTests` drives it with no sockets and no sleeps.
 struct SessionState {
-    /// Read and not yet taken by the executor.
-    private(set) var queue: [Session.Queued] = []
-    private var queueHead = 0
+    /// Read and not yet taken by the executor, oldest first.
+    private(set) var queue = Deque<Session.Queued>()
     /// An executor task is running (or about to): the reader does not start another.
     private(set) var executorRunning = false
     private(set) var lastActivity: Date
@@ -86,7 +86,7 @@ struct SessionState {
     /// is queued or running (so the answer keeps its place in order), the pipeline has
     /// room, and no revoked login awaits its logout (the executor does that).
     var loopMayAnswer: Bool {
-        !finished && !executorRunning && queueHead >= queue.count && !loginRevoked && unanswered < depth
+        !finished && !executorRunning && queue.isEmpty && !loginRevoked && unanswered < depth
     }
 
     /// The reader answers a request itself: it counts as unanswered, and its reply as in
@@ -104,17 +104,10 @@ struct SessionState {
     /// empty or the session has finished; `over` is true exactly once, when the session
     /// can be let go.
     mutating func next() -> (item: Session.Queued?, over: Bool) {
-        guard !finished, queueHead < queue.count else {
-            queue.removeAll(keepingCapacity: false)
-            queueHead = 0
+        guard !finished, let item = queue.popFirst() else {
+            queue = Deque()
             executorRunning = false
             return (nil, isOver())
-        }
-        let item = queue[queueHead]
-        queueHead += 1
-        if queueHead == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            queueHead = 0
         }
         return (item, false)
     }
@@ -184,8 +177,7 @@ struct SessionState {
     /// channel ended it).
     mutating func finish() {
         finished = true
-        queue.removeAll()
-        queueHead = 0
+        queue = Deque()
     }
 
     /// The executor ends the session (QUIT, end of input, a line too long, a failed write).
