@@ -49,7 +49,7 @@ public struct CatalogueImport: Sendable {
     /// command line.
     public func run(path: String, into c: PostgresConnection, now: Date, actor: Int64? = nil,
                     progress: (Summary) -> Void = { _ in }) throws -> Summary {
-        let started = Date()
+        let started = ContinuousClock.now
         var reader: CSVReader
         do { reader = try CSVReader(path: path) } catch { throw FileError(description: "cannot read \(path)") }
         guard let header = reader.next() else { throw FileError(description: "the file has no header line") }
@@ -122,7 +122,7 @@ public struct CatalogueImport: Sendable {
                                       "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected,
                                   ]), retiered: summary.retiered)
         }
-        summary.seconds = Date().timeIntervalSince(started)
+        summary.seconds = (ContinuousClock.now - started).seconds
         return summary
     }
 

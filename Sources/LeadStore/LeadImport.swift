@@ -68,7 +68,7 @@ public struct LeadImport: Sendable {
 
     public func run(path: String, into c: PostgresConnection, now: Date,
                     progress: (Summary) -> Void = { _ in }) throws -> Summary {
-        let started = Date()
+        let started = ContinuousClock.now
         var reader = try CSVReader(path: path)
         guard let header = reader.next() else { throw FileError.empty }
         let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -112,7 +112,7 @@ public struct LeadImport: Sendable {
             for (line, other) in result.otherTeam { summary.reject(line: line, [Self.otherTeamReason(other)]) }
             progress(summary)
         }
-        summary.seconds = Date().timeIntervalSince(started)
+        summary.seconds = (ContinuousClock.now - started).seconds
         return summary
     }
 
