@@ -59,6 +59,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6, plugins: ["EmbedSQLPlugin"]),
 
+        // Bulk ingest from CSV, beside the service store: leads (`leadline import`) and the
+        // catalogue (`leadline catalogue import`), checked by the same rules as the verbs.
+        .target(name: "BulkImport", dependencies: [
+            "LeadStore", "LeadCore", "Postgres",
+            .product(name: "DequeModule", package: "swift-collections"),
+        ], swiftSettings: swift6),
+
+        // Demo data (`leadline demo`, `leadline seed`): a seeded floor and its history. Not the service.
+        .target(name: "LeadDemo", dependencies: ["LeadStore", "LeadCore", "Postgres"], swiftSettings: swift6),
+
         // The pure line protocol: framing, parsing, encoding. No NIO, no SQL.
         .target(name: "LeadProtocol", dependencies: ["LeadCore"], swiftSettings: swift6),
 
@@ -109,6 +119,7 @@ let package = Package(
 
         .executableTarget(name: "leadline", dependencies: [
             "LeadServer", "LeadClient", "LeadConsole", "LeadStore", "LeadCore", "LeadProtocol", "Postgres", "EmbeddedPostgres", "LeadBench",
+            "BulkImport", "LeadDemo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,7 +132,11 @@ let package = Package(
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LeadTesting", "EmbeddedPostgres"], swiftSettings: swift6),
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
-        .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
+        .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres", "BulkImport"],
+                    swiftSettings: swift6),
+        .testTarget(name: "BulkImportTests", dependencies: ["BulkImport", "LeadDemo", "LeadStore", "LeadCore", "LeadTesting", "Postgres"],
+                    swiftSettings: swift6),
+        .testTarget(name: "LeadDemoTests", dependencies: ["LeadDemo", "LeadStore", "LeadTesting", "Postgres"], swiftSettings: swift6),
         .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol", "LeadCore"], swiftSettings: swift6),
         // The floor console: its login and verbs in-process, the shared feed, and the browser
         // test (headless Chromium via Selenium, Tests/LeadConsoleTests/browser).
