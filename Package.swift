@@ -55,7 +55,6 @@ let package = Package(
         .target(name: "LeadStore", dependencies: [
             "Postgres", "LeadCore",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6, plugins: ["EmbedSQLPlugin"]),
 

@@ -1,5 +1,6 @@
 import Foundation
 import LeadCore
+import LeadStore
 import Postgres
 
 /// `leadline catalogue import devices.csv|pincodes.csv`: the catalogue from a file, in one

@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import LeadCore
+import LeadStore
 import Postgres
 
 /// Bulk ingest from CSV (`leadline import FILE`): the header uses the protocol's

@@ -1,4 +1,5 @@
 import Foundation
+import LeadStore
 import Postgres
 
 /// Realistic demo data for `leadline seed`: Indian cities and pincodes (some not

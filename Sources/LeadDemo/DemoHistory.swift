@@ -1,6 +1,11 @@
 import Foundation
 import LeadCore
+import LeadStore
 import Postgres
+
+// Over 400 lines on purpose: one simulation of a lead's life (`simulate`) and the COPY
+// writer of its rows read best as one piece. Issue 14 item 3 replaces the simulation's own
+// cadence and SLA arithmetic with LeadCore's planners; the file shrinks then.
 
 /// Past activity for `leadline seed --history`: every demo lead lives out its days up to
 /// `now` the way the floor would have worked it — claims (leases), calls ending in a

@@ -161,7 +161,7 @@ public struct Catalogue: Sendable {
     }
 
     /// Re-tiers the open leads of `devices` (catalogue_retier.sql); returns how many changed.
-    func retier(_ c: PostgresConnection, _ devices: [CatalogueEntry.Device], now: Date) throws -> Int {
+    public func retier(_ c: PostgresConnection, _ devices: [CatalogueEntry.Device], now: Date) throws -> Int {
         guard !devices.isEmpty else { return 0 }
         let row = try c.query(SQLFiles.query("catalogue_retier"), [
             devices.map(\.category), devices.map(\.brand), devices.map(\.model), devices.map(\.variant), now,
@@ -169,12 +169,13 @@ public struct Catalogue: Sendable {
         return row?.int("retiered") ?? 0
     }
 
-    func audit(_ c: PostgresConnection, now: Date, actor: Int64?, action: String, entry: String, retiered: Int) throws {
+    /// One `catalogue_changes` audit row.
+    public func audit(_ c: PostgresConnection, now: Date, actor: Int64?, action: String, entry: String, retiered: Int) throws {
         try c.query(SQLFiles.query("catalogue_audit"), [now, actor, action, entry, retiered], prepared: true)
     }
 
     /// A JSON object, keys sorted.
-    static func json(_ object: [String: Any]) -> String {
+    public static func json(_ object: [String: Any]) -> String {
         let clean = object.mapValues(Self.jsonValue)
         let data = (try? JSONSerialization.data(withJSONObject: clean, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

@@ -1,6 +1,6 @@
 /// PostgreSQL COPY text-format encoding of one field (`\N` for NULL, backslash escapes).
-enum CopyText {
-    static func field(_ value: String?) -> String {
+public enum CopyText {
+    public static func field(_ value: String?) -> String {
         guard let value else { return "\\N" }
         var out = ""
         out.reserveCapacity(value.utf8.count)
@@ -16,14 +16,14 @@ enum CopyText {
         return out
     }
 
-    static func line(_ fields: [String?]) -> String {
+    public static func line(_ fields: [String?]) -> String {
         fields.map(field).joined(separator: "\t")
     }
 
     /// `field(value)` as UTF-8 bytes, appended to `out`. The four escaped characters are
     /// ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte character, so escaping
     /// byte by byte gives the same text.
-    static func append(_ value: String?, to out: inout [UInt8]) {
+    public static func append(_ value: String?, to out: inout [UInt8]) {
         guard var value else {
             out.append(UInt8(ascii: "\\"))
             out.append(UInt8(ascii: "N"))
@@ -50,7 +50,7 @@ enum CopyText {
     }
 
     /// A whole number in decimal, appended to `out` (as `String(value)` would write it).
-    static func appendInt(_ value: Int64, to out: inout [UInt8]) {
+    public static func appendInt(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,

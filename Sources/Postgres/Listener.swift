@@ -102,3 +102,17 @@ public final class PostgresListener: Sendable {
         }
     }
 }
+
+/// A NOTIFY received on a LISTEN connection.
+public struct PostgresNotification: Sendable, Equatable {
+    public let channel: String
+    public let payload: String
+    public let pid: Int32
+}
+
+/// Quotes an identifier (a LISTEN channel name) with libpq's own quoting rules.
+public enum PostgresIdentifier {
+    public static func quote(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeadCore
+import LeadDemo
 import LeadStore
 import Postgres
 

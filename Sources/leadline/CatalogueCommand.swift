@@ -1,4 +1,5 @@
 import ArgumentParser
+import BulkImport
 import Foundation
 import LeadCore
 import LeadStore

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LeadConsole
 import LeadCore
+import LeadDemo
 import LeadServer
 import LeadStore
 import Logging

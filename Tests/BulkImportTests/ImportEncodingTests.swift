@@ -1,5 +1,7 @@
 import Foundation
-@testable import LeadStore
+@testable import BulkImport
+import LeadDemo
+import LeadStore
 import LeadTesting
 import Postgres
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LeadDemo
 import LeadStore
 import LeadTesting
 import Postgres

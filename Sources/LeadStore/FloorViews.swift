@@ -1,0 +1,176 @@
+import Foundation
+import LeadCore
+import Postgres
+
+// The live view (QUEUES, AGENTS) and the audit (AUDIT): read-only, team-bounded.
+
+/// One row of QUEUES: one view of one team (or its `all` row), counted at one instant.
+public struct QueueRow: Sendable, Equatable {
+    public let team: String
+    /// `high_end`, `not_called`, `callback` or `all`.
+    public let view: String
+    public let open: Int
+    public let ready: Int
+    public let claimable: Int
+    public let held: Int
+    public let scheduled: Int
+    public let breached: Int
+    public let oldestAt: Date?
+    /// Seconds since `oldestAt`.
+    public let oldestAge: Int?
+    public let breachesToday: Int
+    public let callbacksNextHour: Int
+    public let callbacksOverdue: Int
+
+    init(row: Row) {
+        team = row["team"] ?? ""
+        view = row["view"] ?? ""
+        open = row.int("open") ?? 0
+        ready = row.int("ready") ?? 0
+        claimable = row.int("claimable") ?? 0
+        held = row.int("held") ?? 0
+        scheduled = row.int("scheduled") ?? 0
+        breached = row.int("breached") ?? 0
+        oldestAt = row.date("oldest_at")
+        oldestAge = row.int("oldest_age")
+        breachesToday = row.int("breaches_today") ?? 0
+        callbacksNextHour = row.int("callbacks_next_hour") ?? 0
+        callbacksOverdue = row.int("callbacks_overdue") ?? 0
+    }
+
+    /// docs/PROTOCOL.md QUEUES: the fields of the spec's row first (view rows `team view
+    /// ready breached [oldest_at]`; the `all` row `team view open held scheduled breached`),
+    /// then the rest, so every row carries every count.
+    public var fields: [(String, String)] {
+        var out = [("team", team), ("view", view)]
+        var rest: [(String, String)] = []
+        let oldest: [(String, String)] = oldestAt.map { [("oldest_at", WireDate.format($0))] } ?? []
+        if view == "all" {
+            out += [("open", String(open)), ("held", String(held)), ("scheduled", String(scheduled)), ("breached", String(breached))]
+            rest = [("ready", String(ready))] + oldest
+        } else {
+            out += [("ready", String(ready)), ("breached", String(breached))] + oldest
+            rest = [("open", String(open)), ("held", String(held)), ("scheduled", String(scheduled))]
+        }
+        rest.append(("claimable", String(claimable)))
+        if let oldestAge { rest.append(("oldest_age", String(oldestAge))) }
+        rest += [("breaches_today", String(breachesToday)), ("callbacks_next_hour", String(callbacksNextHour)),
+                 ("callbacks_overdue", String(callbacksOverdue))]
+        return out + rest
+    }
+}
+
+/// One row of AGENTS: an agent's settings, status, holdings and its day so far.
+public struct AgentRow: Sendable, Equatable {
+    public let settings: AgentSettings
+    /// Live leases.
+    public let holding: Int
+    /// Open leads in its personal queue.
+    public let assigned: Int
+    /// The leads it holds, oldest claim first.
+    public let heldLeads: [Int64]
+    /// When its oldest live claim began.
+    public let heldSince: Date?
+    /// Since the team's local midnight.
+    public let claimsToday: Int
+    public let callsToday: Int
+    public let conversionsToday: Int
+
+    init(row: Row) {
+        settings = AgentSettings(row: row)
+        holding = row.int("holding") ?? 0
+        assigned = row.int("assigned") ?? 0
+        heldLeads = (row["held_leads"] ?? "").split(separator: ",").compactMap { Int64($0) }
+        heldSince = row.date("held_since")
+        claimsToday = row.int("claims") ?? 0
+        callsToday = row.int("calls") ?? 0
+        conversionsToday = row.int("conversions") ?? 0
+    }
+
+    /// The spec's row (`agent team role status senior capacity holding assigned cities
+    /// devices languages`), then `leads held_since claims_today calls_today conversions_today`.
+    public var fields: [(String, String)] {
+        let s = settings
+        var out: [(String, String)] = [
+            ("agent", s.agent), ("team", s.team), ("role", s.role), ("status", s.status), ("senior", s.senior ? "1" : "0"),
+            ("capacity", String(s.capacity)), ("holding", String(holding)), ("assigned", String(assigned)),
+            ("cities", s.cities.joined(separator: ",")), ("devices", s.devices.joined(separator: ",")),
+            ("languages", s.languages.joined(separator: ",")),
+        ]
+        if !heldLeads.isEmpty { out.append(("leads", heldLeads.map(String.init).joined(separator: ","))) }
+        if let heldSince { out.append(("held_since", WireDate.format(heldSince))) }
+        out += [("claims_today", String(claimsToday)), ("calls_today", String(callsToday)),
+                ("conversions_today", String(conversionsToday))]
+        return out
+    }
+}
+
+/// One entry of the floor-action audit (AUDIT).
+public struct FloorActionRecord: Sendable, Equatable {
+    public let id: Int64
+    public let at: Date
+    public let team: String
+    /// Who did it; nil = the server (shift-end unstar) or the admin command line.
+    public let actor: String?
+    public let action: String
+    /// The agent acted on.
+    public let agent: String?
+    public let leads: Int
+    public let forced: Bool
+    /// JSON: filters, counts by reason, settings before and after.
+    public let details: String
+    public let note: String?
+
+    init(row: Row) {
+        id = row.int64("id") ?? 0
+        at = row.date("at") ?? Date(timeIntervalSince1970: 0)
+        team = row["team"] ?? ""
+        actor = row["actor"]
+        action = row["action"] ?? ""
+        agent = row["agent"]
+        leads = row.int("lead_count") ?? 0
+        forced = row.bool("forced") ?? false
+        details = row["details"] ?? "{}"
+        note = row["note"]
+    }
+
+    /// `id time team [by] action [agent] leads forced details [note]`.
+    public var fields: [(String, String)] {
+        var out = [("id", String(id)), ("time", WireDate.format(at)), ("team", team)]
+        if let actor { out.append(("by", actor)) }
+        out.append(("action", action))
+        if let agent { out.append(("agent", agent)) }
+        out += [("leads", String(leads)), ("forced", forced ? "1" : "0"), ("details", details)]
+        if let note { out.append(("note", note)) }
+        return out
+    }
+
+extension FloorControl {
+    /// QUEUES: four rows per team (its three views in claim order, then `all`), teams by
+    /// name; `team` nil = the overseer's team (a team lead) or every team (an admin).
+    /// Checks: NOT_FOUND (team), DENIED (another team).
+    public func queues(_ c: PostgresConnection, team: String?, by overseer: Overseer, now: Date) throws -> [QueueRow] {
+        let id = try Self.viewedTeam(c, team, by: overseer)
+        return try c.query(SQLFiles.query("queues"), [id, now], prepared: true).rows.map(QueueRow.init(row:))
+    }
+
+    /// AGENTS: one row per agent, by team then name; `team` as for `queues`.
+    public func agents(_ c: PostgresConnection, team: String?, by overseer: Overseer, now: Date) throws -> [AgentRow] {
+        let id = try Self.viewedTeam(c, team, by: overseer)
+        return try c.query(SQLFiles.query("agents_view"), [id, now], prepared: true).rows.map(AgentRow.init(row:))
+    }
+
+    /// AUDIT: the floor-action log, newest first; `team` as for `queues`, `agent` (acting or
+    /// acted on) optional, at most `limit` rows.
+    public func audit(_ c: PostgresConnection, team: String?, agent: String?, limit: Int, by overseer: Overseer) throws -> [FloorActionRecord] {
+        let id = try Self.viewedTeam(c, team, by: overseer)
+        var agentID: Int64?
+        if let agent {
+            let found = try Self.agent(c, agent, key: "agent")
+            guard overseer.oversees(team: found.teamID) else { throw Refusal(.denied, "agent: \(agent) belongs to another team") }
+            agentID = found.id
+        }
+        return try c.query(SQLFiles.query("floor_actions"), [id, agentID, max(0, limit)], prepared: true).rows
+            .map(FloorActionRecord.init(row:))
+    }
+}
