@@ -1,5 +1,7 @@
 import Foundation
 import LeadCore
+import LeadProtocol
+import LeadServer
 import LeadStore
 import Logging
 import Postgres
@@ -265,7 +267,8 @@ final class FloorFeed: Sendable {
             (try floor.queues(c, team: nil, by: overseer, now: now),
              agents ? try floor.agents(c, team: nil, by: overseer, now: now) : nil)
         }
-        let snapshot = Snapshot(queues: JSON.rows(queues.map(\.fields)), agents: agentRows.map { JSON.rows($0.map(\.fields)) },
+        let snapshot = Snapshot(queues: JSON.rows(queues.map { Self.pairs(Replies.queue($0)) }),
+                                agents: agentRows.map { JSON.rows($0.map { Self.pairs(Replies.agent($0)) }) },
                                 computedAt: now)
         let took = ContinuousClock.now - started
         state.withLock { s in
@@ -282,6 +285,9 @@ final class FloorFeed: Sendable {
         let deskMessage = Self.message(snapshot, board: false)
         for target in targets { target.continuation.yield(target.board ? boardMessage : deskMessage) }
     }
+
+    /// A QUEUES or AGENTS row as the protocol writes it (`Replies`), as JSON pairs.
+    static func pairs(_ fields: [Field]) -> [(String, String)] { fields.map { ($0.key, $0.value) } }
 }
 
 /// The little JSON the console writes: strings, objects of string fields in their wire

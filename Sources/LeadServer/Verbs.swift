@@ -105,7 +105,7 @@ struct Verbs {
         }
         switch request.verb {
         case "PING":
-            return VerbOutcome(reply: .ok(tag: tag, fields: [Field("time", context.clock.now())]))
+            return VerbOutcome(reply: .ok(tag: tag, fields: Replies.pong(context.clock.now())))
         case "HELP":
             do { return VerbOutcome(reply: try help(request)) } catch {
                 return VerbOutcome(reply: errorReply(error, request: request, session: session))
@@ -208,11 +208,6 @@ struct Verbs {
         }
         return error
     }
-}
-
-/// Reply fields from a store's `(key, value)` pairs.
-func wireFields(_ pairs: [(String, String)]) -> [Field] {
-    pairs.map { Field($0.0, $0.1) }
 }
 
 func milliseconds(since start: ContinuousClock.Instant) -> String {

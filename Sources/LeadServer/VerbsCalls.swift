@@ -43,10 +43,7 @@ extension Verbs {
             context.metrics.disposed(code: code.rawValue)
             session.logger.info("disposed", metadata: ["lead": "\(lead)", "code": "\(code.rawValue)", "state": "\(result.state)"])
         }
-        var fields = [Field("lead", Int(lead)), Field("code", result.disposition), Field("state", result.state)]
-        if let next = result.nextAt { fields.append(Field("next_at", next)) }
-        if let outcome = result.outcome { fields.append(Field("outcome", outcome)) }
-        return .ok(tag: request.tag, fields: fields)
+        return .ok(tag: request.tag, fields: Replies.disposed(result))
     }
 
     /// CONVERT lead= lease= [idem=] [consent=] … [note=]: an order after the SOP pre-checks.
@@ -99,10 +96,7 @@ extension Verbs {
             context.metrics.disposed(code: Disposition.createOrder.rawValue)
             session.logger.info("converted", metadata: ["lead": "\(lead)", "order": "\(result.order)"])
         }
-        return .ok(tag: request.tag, fields: [
-            Field("lead", Int(lead)), Field("order", Int(result.order)), Field("status", result.status),
-            Field("state", "closed"), Field("outcome", "create_order"),
-        ])
+        return .ok(tag: request.tag, fields: Replies.converted(result))
     }
 
     /// NOTE lead= [text=] [idem=]
@@ -114,7 +108,7 @@ extension Verbs {
         let result = try await db { c in
             try CallDesk().addNote(c, lead: lead, agent: me.id, text: text, requestID: idem, now: clock.now())
         }
-        return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("event", Int(result.event))])
+        return .ok(tag: request.tag, fields: Replies.noted(result))
     }
 
     /// ESCALATE lead= to= summary= ask= [idem=]
@@ -129,10 +123,7 @@ extension Verbs {
             try CallDesk().escalate(c, lead: lead, agent: me.id, to: target, summary: summary, ask: ask, requestID: idem, now: clock.now())
         }
         session.logger.info("escalated", metadata: ["lead": "\(lead)", "to": "\(target.rawValue)", "escalation": "\(escalation.id)"])
-        return .ok(tag: request.tag, fields: [
-            Field("lead", Int(lead)), Field("escalation", Int(escalation.id)), Field("to", escalation.target),
-            Field("status", escalation.status),
-        ])
+        return .ok(tag: request.tag, fields: Replies.escalated(escalation))
     }
 
     /// ESCALATIONS [to=] [status=] [lead=]: the team's escalations (admins: all teams).
@@ -146,8 +137,7 @@ extension Verbs {
             try CallDesk().escalations(c, team: team, target: target, status: status, lead: lead, limit: 500, viewer: me.id,
                                        now: clock.now())
         }
-        let rows = list.map { wireFields($0.fields) }
-        return .rows(tag: request.tag, rows: rows)
+        return .rows(tag: request.tag, rows: list.map(Replies.escalation))
     }
 
     /// LEAD ADD phone= name= … team= [created_at=] [conditions=] [campaign=] [language=] [idem=]
@@ -190,10 +180,7 @@ extension Verbs {
             "lead": "\(added.lead)", "created": "\(added.created)", "team": "\(team)",
             "phone": "\(LeadIntake.maskPhone(draft.phone ?? ""))",
         ])
-        return .ok(tag: request.tag, fields: [
-            Field("lead", Int(added.lead)), Field("created", added.created), Field("high_end", added.highEnd),
-            Field("state", added.state),
-        ])
+        return .ok(tag: request.tag, fields: Replies.added(added))
     }
 
     /// LEAD SHOW lead= [events=]: the lead's fields and its most recent history, oldest first.
@@ -207,7 +194,7 @@ extension Verbs {
             }
             return history
         }
-        return .rows(tag: request.tag, fields: wireFields(history.fields), rows: history.events.map { wireFields($0.fields) })
+        return .rows(tag: request.tag, fields: Replies.leadShow(history), rows: history.events.map(Replies.event))
     }
 
     /// CANCEL order= reason= [idem=]: team leads (own team) and admins.
@@ -220,6 +207,6 @@ extension Verbs {
             try CallDesk().cancelOrder(c, order: order, agent: me.id, reason: reason, requestID: idem, now: clock.now())
         }
         session.logger.info("order cancelled", metadata: ["order": "\(order)", "lead": "\(result.lead)"])
-        return .ok(tag: request.tag, fields: [Field("order", Int(order)), Field("lead", Int(result.lead)), Field("status", result.status)])
+        return .ok(tag: request.tag, fields: Replies.cancelled(result))
     }
 }

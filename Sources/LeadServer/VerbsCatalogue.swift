@@ -25,7 +25,7 @@ extension Verbs {
         session.logger.info("catalogue device", metadata: [
             "action": "\(action.rawValue)", "device": "\(change.id)", "retiered": "\(change.retiered)",
         ])
-        return .ok(tag: request.tag, fields: wireFields(change.fields))
+        return .ok(tag: request.tag, fields: Replies.device(change))
     }
 
     /// PINCODE ADD pincode= category= city=
@@ -38,7 +38,7 @@ extension Verbs {
             try Catalogue().addPincode(c, pincode: pincode, category: category, city: city, by: me.id, now: clock.now())
         }
         session.logger.info("catalogue pincode added", metadata: ["pincode": "\(change.pincode)", "category": "\(change.category)"])
-        return .ok(tag: request.tag, fields: wireFields(change.fields))
+        return .ok(tag: request.tag, fields: Replies.pincode(change))
     }
 
     /// PINCODE RETIRE pincode= category=
@@ -50,6 +50,6 @@ extension Verbs {
             try Catalogue().retirePincode(c, pincode: pincode, category: category, by: me.id, now: clock.now())
         }
         session.logger.info("catalogue pincode retired", metadata: ["pincode": "\(change.pincode)", "category": "\(change.category)"])
-        return .ok(tag: request.tag, fields: wireFields(change.fields))
+        return .ok(tag: request.tag, fields: Replies.pincode(change))
     }
 }

@@ -57,7 +57,7 @@ extension Verbs {
         }
         var header: [Field] = []
         if let next = page.next { header.append(Field("next", next.description)) }
-        return .rows(tag: request.tag, fields: header, rows: page.rows.map(wireFields))
+        return .rows(tag: request.tag, fields: header, rows: page.rows.map(Replies.listed))
     }
 
     /// A `YYYY-MM-DD` argument.
@@ -85,6 +85,6 @@ extension Verbs {
             try CallDesk().resolveEscalation(c, escalation: escalation, agent: me.id, note: note, requestID: idem, now: clock.now())
         }
         session.logger.info("escalation resolved", metadata: ["escalation": "\(escalation)", "lead": "\(resolved.lead)"])
-        return .ok(tag: request.tag, fields: wireFields(resolved.resolveFields))
+        return .ok(tag: request.tag, fields: Replies.resolved(resolved))
     }
 }

@@ -155,10 +155,7 @@ extension Verbs {
         case .claimed(let lead):
             context.metrics.claimed(view: lead.view)
             session.logger.info("claimed", metadata: ["lead": "\(lead.id)", "lease": "\(lead.lease)", "view": "\(lead.view)"])
-            // docs/PROTOCOL.md §11: lead, lease, view and due first, then the lead fields.
-            let head = [Field("lead", Int(lead.id)), Field("lease", Int(lead.lease)), Field("view", lead.view),
-                        Field("due", lead.leaseExpiresAt)]
-            return .ok(tag: request.tag, fields: head + wireFields(lead.fields))
+            return .ok(tag: request.tag, fields: Replies.claimed(lead))
         case .refused(let refusal):
             throw refusal
         case .empty:
@@ -174,7 +171,7 @@ extension Verbs {
         let lease = try id(request, "lease")
         do {
             let due = try await db { c in try LeadQueue().touch(c, lead: lead, agent: me.id, lease: lease, now: clock.now()) }
-            return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("lease", Int(lease)), Field("due", due)])
+            return .ok(tag: request.tag, fields: Replies.touched(lead: lead, lease: lease, due: due))
         } catch {
             throw leaseRefusal(error)
         }
@@ -192,7 +189,7 @@ extension Verbs {
                 try CallDesk().release(c, lead: lead, agent: me.id, lease: lease, note: note, requestID: idem, now: clock.now())
             }
             session.logger.info("released", metadata: ["lead": "\(lead)", "lease": "\(lease)"])
-            return .ok(tag: request.tag, fields: [Field("lead", Int(lead)), Field("state", released.state)])
+            return .ok(tag: request.tag, fields: Replies.released(released))
         } catch {
             throw leaseRefusal(error)
         }
@@ -203,6 +200,6 @@ extension Verbs {
     func mine(_ request: Request, session: SessionContext) async throws -> Reply {
         let me = session.agent
         let cards = try await db { c in try LeadCards().held(c, by: me.id, now: clock.now()) }
-        return .rows(tag: request.tag, rows: cards.map { wireFields($0.heldFields) })
+        return .rows(tag: request.tag, rows: cards.map(Replies.held))
     }
 }

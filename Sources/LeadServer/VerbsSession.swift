@@ -36,7 +36,7 @@ extension Verbs {
         session.level = Role(agentRole: identity.role) ?? .agent
         session.logger[metadataKey: "agent"] = "\(identity.name)"
         session.logger.info("authenticated", metadata: ["team": "\(identity.team)", "role": "\(identity.role)"])
-        return .ok(tag: request.tag, fields: [Field("agent", identity.name), Field("role", identity.role), Field("team", identity.team)])
+        return .ok(tag: request.tag, fields: Replies.loggedIn(identity))
     }
 
     /// HELP [verb=]: the catalogue, whatever the session's level.

@@ -31,7 +31,7 @@ extension Verbs {
             session.logger.info("assigned", metadata: ["lead": "\(lead)", "to": "\(agent)", "force": "\(force)",
                                                        "revoked": "\(result.revoked ?? "-")"])
         }
-        return .ok(tag: request.tag, fields: wireFields(result.fields))
+        return .ok(tag: request.tag, fields: Replies.assigned(result))
     }
 
     /// MOVE from= to= [count=] [view=] [city=] [force=]
@@ -51,7 +51,7 @@ extension Verbs {
         context.metrics.floorAction("move")
         session.logger.info("moved", metadata: ["from": "\(from)", "to": "\(to)", "moved": "\(result.moved)",
                                                 "skipped": "\(result.skipped)", "revoked": "\(result.revoked)"])
-        return .ok(tag: request.tag, fields: wireFields(result.fields))
+        return .ok(tag: request.tag, fields: Replies.moved(result))
     }
 
     /// PAUSE agent=, RESUME agent=, DRAIN agent=
@@ -63,7 +63,7 @@ extension Verbs {
         context.metrics.floorAction(request.verb.lowercased())
         session.logger.info("agent status", metadata: ["agent": "\(agent)", "status": "\(status.rawValue)",
                                                        "returned": "\(result.returned ?? 0)"])
-        return .ok(tag: request.tag, fields: wireFields(result.fields))
+        return .ok(tag: request.tag, fields: Replies.agentStatus(result))
     }
 
     /// AGENT SET agent= [senior=] [cities=] [devices=] [languages=] [capacity=]
@@ -81,7 +81,7 @@ extension Verbs {
         let settings = try await db { c in try floor.setAgent(c, agent: agent, changes: wanted, by: by, now: clock.now()) }
         context.metrics.floorAction("agent_set")
         session.logger.info("agent settings", metadata: ["agent": "\(agent)"])
-        return .ok(tag: request.tag, fields: wireFields(settings.fields))
+        return .ok(tag: request.tag, fields: Replies.agentSettings(settings))
     }
 
     /// STAR / UNSTAR [lead=] [view=] [city=] [source=] [before=] [after=] [team=]
@@ -100,7 +100,7 @@ extension Verbs {
         let count = try await db { c in try floor.star(c, starred, filter: chosen, by: by, now: clock.now()) }
         context.metrics.floorAction(starred ? "star" : "unstar")
         session.logger.info(starred ? "starred" : "unstarred", metadata: ["count": "\(count)"])
-        return .ok(tag: request.tag, fields: [Field("count", count)])
+        return .ok(tag: request.tag, fields: Replies.starred(count: count))
     }
 
     /// SIGNAL lead= kind= [note=]
@@ -117,7 +117,7 @@ extension Verbs {
         context.metrics.floorAction("signal")
         session.logger.info("signal", metadata: ["lead": "\(lead)", "kind": "\(kind.rawValue)",
                                                  "assigned": "\(result.assigned ?? "-")"])
-        return .ok(tag: request.tag, fields: wireFields(result.fields))
+        return .ok(tag: request.tag, fields: Replies.signalled(result))
     }
 
     /// QUEUES [team=]
@@ -126,7 +126,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let rows = try await db { c in try floor.queues(c, team: team, by: by, now: clock.now()) }
-        return .rows(tag: request.tag, rows: rows.map { wireFields($0.fields) })
+        return .rows(tag: request.tag, rows: rows.map(Replies.queue))
     }
 
     /// AGENTS [team=]
@@ -135,7 +135,7 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let rows = try await db { c in try floor.agents(c, team: team, by: by, now: clock.now()) }
-        return .rows(tag: request.tag, rows: rows.map { wireFields($0.fields) })
+        return .rows(tag: request.tag, rows: rows.map(Replies.agent))
     }
 
     /// TEAM SET [team=] [starred_mode=] [shift_end=] [junior_high_ends=] [account_manager=]
@@ -178,7 +178,7 @@ extension Verbs {
             context.metrics.floorAction("team_set")
             session.logger.info("team settings", metadata: ["team": "\(settings.team)"])
         }
-        return .ok(tag: request.tag, fields: wireFields(settings.fields))
+        return .ok(tag: request.tag, fields: Replies.teamSettings(settings))
     }
 
     /// AUDIT [team=] [agent=] [limit=]
@@ -189,6 +189,6 @@ extension Verbs {
         let by = overseer(session)
         let floor = self.floor
         let rows = try await db { c in try floor.audit(c, team: team, agent: agent, limit: limit, by: by) }
-        return .rows(tag: request.tag, rows: rows.map { wireFields($0.fields) })
+        return .rows(tag: request.tag, rows: rows.map(Replies.audit))
     }
 }

@@ -12,12 +12,9 @@ extension CallDesk {
         guard let row = try c.query(SQLFiles.query("lead_show"), [lead, now], prepared: true).first else {
             throw Refusal(.notFound, "no lead \(lead)")
         }
-        var fields: [(String, String)] = []
-        if let id = row["id"] { fields.append(("lead", id)) }
-        fields += LeadFields.wire(row)
         let history = try c.query(SQLFiles.query("lead_events"), [lead, events.map { max(0, $0) }], prepared: true)
         return LeadHistory(id: lead, teamID: row.int64("team_id") ?? 0, state: row["state"] ?? "",
                            orderID: row.int64("order_id"), orderStatus: row["order_status"],
-                           fields: fields, events: history.rows.map(LeadEvent.init(row:)))
+                           fields: LeadFieldValues(row: row), events: history.rows.map(LeadEvent.init(row:)))
     }
 }

@@ -40,18 +40,6 @@ public struct DispositionResult: Sendable, Codable, Equatable {
         self.slaDue = slaDue
         self.callbackAt = callbackAt
     }
-
-    /// The DISPOSE reply's wire pairs (docs/PROTOCOL.md: `lead code state [next_at]
-    /// [outcome]`, then the attempt counters and the SLA deadline); absent values are left out.
-    public var fields: [(String, String)] {
-        var out: [(String, String)] = [("lead", String(lead)), ("code", disposition), ("state", state)]
-        if let nextAt { out.append(("next_at", WireDate.format(nextAt))) }
-        if let outcome { out.append(("outcome", outcome)) }
-        out.append(("attempts", String(attempts)))
-        out.append(("attempts_today", String(attemptsToday)))
-        if let slaDue { out.append(("sla_due_at", WireDate.format(slaDue))) }
-        return out
-    }
 }
 
 /// An order as created by a conversion or changed by a cancellation: the reply to CONVERT
@@ -81,12 +69,6 @@ public struct OrderResult: Sendable, Codable, Equatable {
         self.cancelledAt = cancelledAt
         self.cancelReason = cancelReason
     }
-
-    /// The CONVERT / CANCEL reply's wire pairs: `lead order status state outcome` (a
-    /// converted lead is closed as create_order, and stays so when its order is cancelled).
-    public var fields: [(String, String)] {
-        [("lead", String(lead)), ("order", String(order)), ("status", status), ("state", "closed"), ("outcome", "create_order")]
-    }
 }
 
 /// A note written into a lead's history: the reply to NOTE.
@@ -100,11 +82,6 @@ public struct NoteResult: Sendable, Codable, Equatable {
         self.lead = lead
         self.event = event
         self.at = at
-    }
-
-    /// The NOTE reply's wire pairs: `lead event`.
-    public var fields: [(String, String)] {
-        [("lead", String(lead)), ("event", String(event))]
     }
 }
 
@@ -121,9 +98,6 @@ public struct ReleaseResult: Sendable, Codable, Equatable {
         self.lease = lease
         self.state = state
     }
-
-    /// The RELEASE reply's wire pairs: `lead state`.
-    public var fields: [(String, String)] { [("lead", String(lead)), ("state", state)] }
 }
 
 /// Whether an escalation still waits for the team it went to.
@@ -181,30 +155,6 @@ public struct Escalation: Sendable, Codable, Equatable {
                   createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), resolvedAt: row.date("resolved_at"),
                   resolvedBy: row["resolved_by"], resolution: row["resolution"], ageMinutes: row.int("age_minutes"))
     }
-
-    /// The wire pairs: one ROW of ESCALATIONS (`escalation lead to status agent time summary
-    /// ask [resolved_at]`), also the ESCALATE reply (which needs `lead escalation to status`).
-    public var fields: [(String, String)] {
-        var out: [(String, String)] = [
-            ("escalation", String(id)), ("lead", String(lead)), ("to", target), ("status", status),
-            ("agent", agentName), ("time", WireDate.format(createdAt)), ("summary", summary), ("ask", ask),
-        ]
-        if let resolvedAt { out.append(("resolved_at", WireDate.format(resolvedAt))) }
-        if let resolvedBy { out.append(("resolved_by", resolvedBy)) }
-        if let resolution { out.append(("resolution", resolution)) }
-        if let ageMinutes { out.append(("age_minutes", String(ageMinutes))) }
-        return out
-    }
-
-    /// The ESCALATION RESOLVE reply: `escalation lead to status resolved_at resolved_by
-    /// age_minutes`.
-    public var resolveFields: [(String, String)] {
-        var out: [(String, String)] = [("escalation", String(id)), ("lead", String(lead)), ("to", target), ("status", status)]
-        if let resolvedAt { out.append(("resolved_at", WireDate.format(resolvedAt))) }
-        if let resolvedBy { out.append(("resolved_by", resolvedBy)) }
-        if let ageMinutes { out.append(("age_minutes", String(ageMinutes))) }
-        return out
-    }
 }
 
 /// One entry of a lead's append-only history.
@@ -261,28 +211,6 @@ public struct LeadEvent: Sendable, Equatable {
         payload = row["payload"] ?? "{}"
     }
 
-    /// Event kinds whose row shows the lease token.
-    static let leaseKinds: Set<String> = ["claimed", "touched", "released", "expired", "revoked"]
-
-    /// The wire pairs of one LEAD SHOW row: `event kind time [agent] [code] [reason]
-    /// [note] [lease] [next_at] [to] [order] [from] [signal] [boost_until] [force]`; fields
-    /// that do not apply are left out.
-    public var fields: [(String, String)] {
-        var out: [(String, String)] = [("event", String(id)), ("kind", kind), ("time", WireDate.format(at))]
-        if let agent { out.append(("agent", agent)) }
-        if let disposition { out.append(("code", disposition)) }
-        if let reason { out.append(("reason", reason)) }
-        if let note { out.append(("note", note)) }
-        if let lease, Self.leaseKinds.contains(kind) { out.append(("lease", String(lease))) }
-        if let nextAt { out.append(("next_at", WireDate.format(nextAt))) }
-        if let to { out.append(("to", to)) }
-        if let order { out.append(("order", String(order))) }
-        if let from { out.append(("from", from)) }
-        if let signal { out.append(("signal", signal)) }
-        if let boostUntil { out.append(("boost_until", WireDate.format(boostUntil))) }
-        if forced { out.append(("force", "1")) }
-        return out
-    }
 }
 
 /// A lead with its whole story: what LEAD SHOW prints.
@@ -294,14 +222,8 @@ public struct LeadHistory: Sendable {
     /// The order the lead was converted into, and that order's status.
     public let orderID: Int64?
     public let orderStatus: String?
-    /// The lead's fields as wire pairs, in the order of docs/PROTOCOL.md §11; absent values
-    /// are left out.
-    public let fields: [(String, String)]
+    /// The lead's §11 fields.
+    public let fields: LeadFieldValues
     /// Oldest first.
     public let events: [LeadEvent]
-
-    /// The value of one wire field, e.g. `field("attempts")`.
-    public func field(_ key: String) -> String? {
-        fields.first { $0.0 == key }?.1
-    }
 }

@@ -17,13 +17,6 @@ public struct DeviceChange: Sendable, Equatable {
     public let created: Bool
     /// Open leads whose High End flag (and claim tier) changed with it.
     public let retiered: Int
-
-    /// `device category brand model variant high_end supported created retiered`.
-    public var fields: [(String, String)] {
-        [("device", String(id)), ("category", category), ("brand", brand), ("model", model), ("variant", variant),
-         ("high_end", highEnd ? "1" : "0"), ("supported", supported ? "1" : "0"), ("created", created ? "1" : "0"),
-         ("retiered", String(retiered))]
-    }
 }
 
 /// A serviceable pincode after PINCODE ADD or PINCODE RETIRE.
@@ -35,13 +28,6 @@ public struct PincodeChange: Sendable, Equatable {
     public let created: Bool
     /// Removed (PINCODE RETIRE).
     public let retired: Bool
-
-    /// `pincode category city created` (ADD) or `pincode category city retired=1` (RETIRE).
-    public var fields: [(String, String)] {
-        var out = [("pincode", pincode), ("category", category), ("city", city)]
-        if retired { out.append(("retired", "1")) } else { out.append(("created", created ? "1" : "0")) }
-        return out
-    }
 }
 
 /// The catalogue's keeper: devices, the High End list, serviceable pincodes (the BD team's

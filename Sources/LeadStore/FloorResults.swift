@@ -12,13 +12,6 @@ public struct AssignResult: Sendable, Equatable {
     public let revoked: String?
     /// False when the lead already was in that agent's queue (a no-op).
     public let changed: Bool
-
-    /// `lead agent [revoked]`.
-    public var fields: [(String, String)] {
-        var out = [("lead", String(lead)), ("agent", agent)]
-        if let revoked { out.append(("revoked", revoked)) }
-        return out
-    }
 }
 
 /// The reply to MOVE: how many leads moved, how many were left and why.
@@ -32,12 +25,6 @@ public struct MoveResult: Sendable, Equatable, Codable {
     public let revoked: Int
 
     public var skipped: Int { skippedHeld + skippedNotSkilled }
-
-    /// `moved skipped skipped_held skipped_not_skilled revoked`.
-    public var fields: [(String, String)] {
-        [("moved", String(moved)), ("skipped", String(skipped)), ("skipped_held", String(skippedHeld)),
-         ("skipped_not_skilled", String(skippedNotSkilled)), ("revoked", String(revoked))]
-    }
 }
 
 /// The reply to PAUSE, RESUME and DRAIN.
@@ -46,13 +33,6 @@ public struct AgentStatusResult: Sendable, Equatable {
     public let status: AgentStatus
     /// DRAIN: leads returned from the agent's personal queue to the team pool.
     public let returned: Int?
-
-    /// `agent status [returned]`.
-    public var fields: [(String, String)] {
-        var out = [("agent", agent), ("status", status.rawValue)]
-        if let returned { out.append(("returned", String(returned))) }
-        return out
-    }
 }
 
 /// An agent's settings: the reply to AGENT SET.
@@ -78,13 +58,6 @@ public struct AgentSettings: Sendable, Equatable {
         devices = row.stringArray("device_categories") ?? []
         languages = row.stringArray("languages") ?? []
     }
-
-    /// `agent team role status senior capacity cities devices languages` (an empty list is `""`).
-    public var fields: [(String, String)] {
-        [("agent", agent), ("team", team), ("role", role), ("status", status), ("senior", senior ? "1" : "0"),
-         ("capacity", String(capacity)), ("cities", cities.joined(separator: ",")),
-         ("devices", devices.joined(separator: ",")), ("languages", languages.joined(separator: ","))]
-    }
 }
 
 /// The reply to SIGNAL.
@@ -94,13 +67,6 @@ public struct SignalResult: Sendable, Equatable, Codable {
     public let boostUntil: Date
     /// payment_failed: whose personal queue the lead went to (its owner, else the account manager).
     public let assigned: String?
-
-    /// `lead kind boost_until [assigned]`.
-    public var fields: [(String, String)] {
-        var out = [("lead", String(lead)), ("kind", kind.rawValue), ("boost_until", WireDate.format(boostUntil))]
-        if let assigned { out.append(("assigned", assigned)) }
-        return out
-    }
 }
 
 /// A team's floor settings: the reply to TEAM SET.
@@ -118,16 +84,6 @@ public struct TeamSettings: Sendable, Equatable {
     public var claimOrder: String = ClaimOrder.highEndFirst.rawValue
     /// The team's id (not on the wire).
     public var teamID: Int64 = 0
-
-    /// `team time_zone starred_mode [shift_end] junior_high_ends [account_manager]`, then the
-    /// call rules.
-    public var fields: [(String, String)] {
-        var out = [("team", team), ("time_zone", timeZone), ("starred_mode", starredMode ? "1" : "0")]
-        if let shiftEnd { out.append(("shift_end", shiftEnd)) }
-        out.append(("junior_high_ends", juniorHighEnds ? "1" : "0"))
-        if let accountManager { out.append(("account_manager", accountManager)) }
-        return out + rules + [("claim_order", claimOrder)]
-    }
 
     public static func == (a: TeamSettings, b: TeamSettings) -> Bool {
         a.team == b.team && a.timeZone == b.timeZone && a.starredMode == b.starredMode && a.shiftEnd == b.shiftEnd

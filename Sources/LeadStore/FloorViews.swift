@@ -37,27 +37,6 @@ public struct QueueRow: Sendable, Equatable {
         callbacksNextHour = row.int("callbacks_next_hour") ?? 0
         callbacksOverdue = row.int("callbacks_overdue") ?? 0
     }
-
-    /// docs/PROTOCOL.md QUEUES: the fields of the spec's row first (view rows `team view
-    /// ready breached [oldest_at]`; the `all` row `team view open held scheduled breached`),
-    /// then the rest, so every row carries every count.
-    public var fields: [(String, String)] {
-        var out = [("team", team), ("view", view)]
-        var rest: [(String, String)] = []
-        let oldest: [(String, String)] = oldestAt.map { [("oldest_at", WireDate.format($0))] } ?? []
-        if view == "all" {
-            out += [("open", String(open)), ("held", String(held)), ("scheduled", String(scheduled)), ("breached", String(breached))]
-            rest = [("ready", String(ready))] + oldest
-        } else {
-            out += [("ready", String(ready)), ("breached", String(breached))] + oldest
-            rest = [("open", String(open)), ("held", String(held)), ("scheduled", String(scheduled))]
-        }
-        rest.append(("claimable", String(claimable)))
-        if let oldestAge { rest.append(("oldest_age", String(oldestAge))) }
-        rest += [("breaches_today", String(breachesToday)), ("callbacks_next_hour", String(callbacksNextHour)),
-                 ("callbacks_overdue", String(callbacksOverdue))]
-        return out + rest
-    }
 }
 
 /// One row of AGENTS: an agent's settings, status, holdings and its day so far.
@@ -85,23 +64,6 @@ public struct AgentRow: Sendable, Equatable {
         claimsToday = row.int("claims") ?? 0
         callsToday = row.int("calls") ?? 0
         conversionsToday = row.int("conversions") ?? 0
-    }
-
-    /// The spec's row (`agent team role status senior capacity holding assigned cities
-    /// devices languages`), then `leads held_since claims_today calls_today conversions_today`.
-    public var fields: [(String, String)] {
-        let s = settings
-        var out: [(String, String)] = [
-            ("agent", s.agent), ("team", s.team), ("role", s.role), ("status", s.status), ("senior", s.senior ? "1" : "0"),
-            ("capacity", String(s.capacity)), ("holding", String(holding)), ("assigned", String(assigned)),
-            ("cities", s.cities.joined(separator: ",")), ("devices", s.devices.joined(separator: ",")),
-            ("languages", s.languages.joined(separator: ",")),
-        ]
-        if !heldLeads.isEmpty { out.append(("leads", heldLeads.map(String.init).joined(separator: ","))) }
-        if let heldSince { out.append(("held_since", WireDate.format(heldSince))) }
-        out += [("claims_today", String(claimsToday)), ("calls_today", String(callsToday)),
-                ("conversions_today", String(conversionsToday))]
-        return out
     }
 }
 
@@ -133,17 +95,7 @@ public struct FloorActionRecord: Sendable, Equatable {
         details = row["details"] ?? "{}"
         note = row["note"]
     }
-
-    /// `id time team [by] action [agent] leads forced details [note]`.
-    public var fields: [(String, String)] {
-        var out = [("id", String(id)), ("time", WireDate.format(at)), ("team", team)]
-        if let actor { out.append(("by", actor)) }
-        out.append(("action", action))
-        if let agent { out.append(("agent", agent)) }
-        out += [("leads", String(leads)), ("forced", forced ? "1" : "0"), ("details", details)]
-        if let note { out.append(("note", note)) }
-        return out
-    }
+}
 
 extension FloorControl {
     /// QUEUES: four rows per team (its three views in claim order, then `all`), teams by

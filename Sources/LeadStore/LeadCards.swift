@@ -1,8 +1,67 @@
 import Foundation
 import Postgres
 
-/// A lead as the agent's screen shows it: the fields of docs/PROTOCOL.md §11, in order,
-/// ready for a reply (rendered by `LeadFields.wire`, as CLAIM's are), for MINE and LEAD SHOW.
+/// A lead's fields (docs/PROTOCOL.md §11) as typed values, read from a row that carries
+/// claim.sql's column names (CLAIM, MINE, LEAD SHOW, LEADS). Missing columns, NULLs and
+/// empty text are nil; a closed lead shows no queue placement (no boost, no assignee).
+/// The server's `Replies` writes them on the wire, in the spec's order.
+public struct LeadFieldValues: Sendable, Equatable {
+    public var team: String?
+    public var phone: String?
+    public var name: String?
+    public var city: String?
+    public var pincode: String?
+    public var language: String?
+    public var category: String?
+    public var brand: String?
+    public var model: String?
+    public var variant: String?
+    /// The condition answers as stored (comma-separated).
+    public var conditions: String?
+    /// The quoted price, in paise.
+    public var price: Int64?
+    public var source: String?
+    public var campaign: String?
+    public var createdAt: Date?
+    public var highEnd: Bool?
+    public var state: String?
+    public var outcome: String?
+    public var nextAt: Date?
+    public var callbackAgent: String?
+    public var attempts: Int?
+    public var attemptsToday: Int?
+    public var lastCode: String?
+    public var starred: Bool?
+    public var boostUntil: Date?
+    public var assigned: String?
+    public var holder: String?
+    public var heldUntil: Date?
+    public var slaDueAt: Date?
+    public var slaBreached: Bool?
+    public var order: Int64?
+
+    public init() {}
+
+    init(row: Row) {
+        func text(_ column: String) -> String? {
+            guard let v = row[column], !v.isEmpty else { return nil }
+            return v
+        }
+        let closed = row["state"] == "closed"
+        team = text("team"); phone = text("phone"); name = text("customer_name"); city = text("city")
+        pincode = text("pincode"); language = text("language"); category = text("category"); brand = text("brand")
+        model = text("model"); variant = text("variant"); conditions = text("conditions"); price = row.int64("quoted_price")
+        source = text("source"); campaign = text("campaign"); createdAt = row.date("created_at"); highEnd = row.bool("high_end")
+        state = text("state"); outcome = text("outcome"); nextAt = row.date("next_at"); callbackAgent = text("callback_agent")
+        attempts = row.int("attempts"); attemptsToday = row.int("attempts_today"); lastCode = text("last_code")
+        starred = row.bool("starred"); boostUntil = closed ? nil : row.date("boost_until")
+        assigned = closed ? nil : text("assigned"); holder = text("holder"); heldUntil = row.date("held_until")
+        slaDueAt = row.date("sla_due_at"); slaBreached = row.bool("sla_breached"); order = row.int64("order_id")
+    }
+}
+
+/// A lead as the agent's screen shows it (MINE, the floor console): its identity, lease and
+/// §11 fields.
 public struct LeadCard: Sendable {
     public let id: Int64
     public let teamName: String
@@ -14,8 +73,8 @@ public struct LeadCard: Sendable {
     public let lease: Int64?
     /// The lease expiry while held.
     public let leaseExpiresAt: Date?
-    /// §11 fields from `team` to `order` (without `lead`), absent values left out.
-    let body: [(String, String)]
+    /// The §11 fields.
+    public let fields: LeadFieldValues
 
     init(row: Row) {
         id = row.int64("id") ?? 0
@@ -25,23 +84,7 @@ public struct LeadCard: Sendable {
         holderID = row.int64("holder_agent_id")
         lease = holderID == nil ? nil : row.int64("lease_gen")
         leaseExpiresAt = holderID == nil ? nil : row.date("lease_expires_at")
-        body = LeadFields.wire(row)
-    }
-
-    /// The fields of LEAD SHOW's header: `lead` then every §11 field (a lease token is never
-    /// shown here; CLAIM and MINE give it to the holder).
-    public var fields: [(String, String)] {
-        [("lead", String(id))] + body
-    }
-
-    /// The fields of a CLAIM reply or a MINE row: `lead lease view due` first, then the rest
-    /// of §11 without `holder` and `held_until`.
-    public var heldFields: [(String, String)] {
-        var out: [(String, String)] = [("lead", String(id))]
-        if let lease { out.append(("lease", String(lease))) }
-        out.append(("view", view))
-        if let leaseExpiresAt { out.append(("due", WireDate.format(leaseExpiresAt))) }
-        return out + body.filter { $0.0 != "holder" && $0.0 != "held_until" }
+        fields = LeadFieldValues(row: row)
     }
 }
 

@@ -60,11 +60,21 @@ public struct LeadCursor: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(createdAtMicros)-\(id)" }
 }
 
-/// One page of LEADS: the rows (lead fields as wire pairs) and the cursor of the next page
-/// (nil when this was the last).
+/// One page of LEADS: the rows and the cursor of the next page (nil when this was the last).
 public struct LeadPage: Sendable {
-    public let rows: [[(String, String)]]
+    public let rows: [LeadListRow]
     public let next: LeadCursor?
+}
+
+/// One row of LEADS: the lead, the queue it is claimed from, its §11 fields and its last note.
+public struct LeadListRow: Sendable, Equatable {
+    public let id: Int64
+    /// `high_end`, `not_called` or `callback`; nil for a closed lead.
+    public let view: String?
+    public let fields: LeadFieldValues
+    public let lastNote: String?
+    public let lastNoteAt: Date?
+    public let lastNoteBy: String?
 }
 
 /// The All Leads list: filters, a stable order, keyset paging (leads_list.sql).
@@ -95,14 +105,9 @@ public struct LeadList: Sendable {
             filter.after?.createdAtMicros, filter.after?.id, limit + 1, now,
         ], prepared: true).rows
         let shown = rows.prefix(limit)
-        let out = shown.map { row -> [(String, String)] in
-            var fields: [(String, String)] = [("lead", row["id"] ?? "")]
-            if let view = row["view"] { fields.append(("view", view)) }
-            fields += LeadFields.wire(row)
-            if let note = row["last_note"] { fields.append(("last_note", note)) }
-            if let at = row.date("last_note_at") { fields.append(("last_note_at", WireDate.format(at))) }
-            if let by = row["last_note_by"] { fields.append(("last_note_by", by)) }
-            return fields
+        let out = shown.map { row in
+            LeadListRow(id: row.int64("id") ?? 0, view: row["view"], fields: LeadFieldValues(row: row), lastNote: row["last_note"],
+                        lastNoteAt: row.date("last_note_at"), lastNoteBy: row["last_note_by"])
         }
         var next: LeadCursor?
         if rows.count > limit, let last = shown.last, let at = last.int64("cursor_at"), let id = last.int64("id") {

@@ -10,8 +10,8 @@ public struct ClaimedLead: Sendable, Equatable {
     public let leaseExpiresAt: Date
     /// The tier it was claimed from: high_end, not_called or callback.
     public let view: String
-    /// The lead's fields as wire pairs (lower_snake keys), ready for a reply.
-    public let fields: [(String, String)]
+    /// The lead's §11 fields.
+    public let fields: LeadFieldValues
 
     public static func == (a: ClaimedLead, b: ClaimedLead) -> Bool {
         a.id == b.id && a.lease == b.lease && a.leaseExpiresAt == b.leaseExpiresAt && a.view == b.view
@@ -88,7 +88,7 @@ public struct LeadQueue: Sendable {
 
     static func claimedLead(_ row: Row) -> ClaimedLead {
         ClaimedLead(id: row.int64("id")!, lease: row.int64("lease_gen")!, leaseExpiresAt: row.date("lease_expires_at")!,
-                    view: row["view"] ?? "", fields: LeadFields.wire(row))
+                    view: row["view"] ?? "", fields: LeadFieldValues(row: row))
     }
 
     /// Extends the holder's lease; returns the new expiry.
@@ -161,36 +161,8 @@ public struct LeadQueue: Sendable {
     }
 }
 
-/// The lead fields of docs/PROTOCOL.md §11, in its order, from a row that carries the
-/// same column names as claim.sql's result (missing columns, NULLs and empty values are
-/// left out; a closed lead shows no queue placement: no boost, no assignee).
-public enum LeadFields {
-    public static func wire(_ row: Row) -> [(String, String)] {
-        var fields: [(String, String)] = []
-        let closed = row["state"] == "closed"
-        func add(_ key: String, _ column: String) {
-            if let v = row[column], !v.isEmpty, !(closed && key == "assigned") { fields.append((key, v)) }
-        }
-        func flag(_ key: String, _ column: String) {
-            if let b = row.bool(column) { fields.append((key, b ? "1" : "0")) }
-        }
-        func date(_ key: String, _ column: String) {
-            if let d = row.date(column), !(closed && key == "boost_until") { fields.append((key, WireDate.format(d))) }
-        }
-        add("team", "team"); add("phone", "phone"); add("name", "customer_name"); add("city", "city")
-        add("pincode", "pincode"); add("language", "language"); add("category", "category"); add("brand", "brand")
-        add("model", "model"); add("variant", "variant"); add("conditions", "conditions"); add("price", "quoted_price")
-        add("source", "source"); add("campaign", "campaign"); date("created_at", "created_at"); flag("high_end", "high_end")
-        add("state", "state"); add("outcome", "outcome"); date("next_at", "next_at"); add("callback_agent", "callback_agent")
-        add("attempts", "attempts"); add("attempts_today", "attempts_today"); add("last_code", "last_code")
-        flag("starred", "starred"); date("boost_until", "boost_until"); add("assigned", "assigned"); add("holder", "holder"); date("held_until", "held_until")
-        date("sla_due_at", "sla_due_at"); flag("sla_breached", "sla_breached"); add("order", "order_id")
-        return fields
-    }
-}
-
 /// A reply time (`2026-11-22T13:30:00Z`): `FloorTime.format`, the one date codec, under
-/// the name the store's reply encoders use.
+/// the name the floor console's JSON uses.
 public enum WireDate {
     public static func format(_ date: Date) -> String { FloorTime.format(date) }
 }

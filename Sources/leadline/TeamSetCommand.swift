@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LeadCore
+import LeadServer
 import LeadStore
 import Postgres
 
@@ -95,6 +96,6 @@ struct TeamSetCommand: AsyncParsableCommand {
                 throw CommandFailure(refusal.message)
             }
         }
-        print(settings.fields.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        print(Replies.teamSettings(settings).map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
 }

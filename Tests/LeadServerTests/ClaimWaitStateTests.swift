@@ -13,7 +13,7 @@ struct ClaimWaitStateTests {
     let hint = ReadyLead(leadID: 7, teamID: 1, agentID: nil)
 
     func lead(_ id: Int64) -> ClaimAttempt {
-        .claimed(ClaimedLead(id: id, lease: 1, leaseExpiresAt: start, view: "not_called", fields: []))
+        .claimed(ClaimedLead(id: id, lease: 1, leaseExpiresAt: start, view: "not_called", fields: LeadFieldValues()))
     }
 
     func isWait(_ step: ClaimWait.Step, passing lead: Int64? = nil) -> Bool {
