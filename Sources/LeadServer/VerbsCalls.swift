@@ -164,17 +164,10 @@ extension Verbs {
         if case .failure(let rejection) = LeadIntake.validate(draft, now: now) { throw rejection.refusal }
         let team = (draft.team ?? "").trimmingCharacters(in: Note.blankCharacters)
         let mayAddAnywhere = session.isAdmin
-        let ownTeam = me.team
         let finalDraft = draft
         let added = try await db { c in
-            if !mayAddAnywhere, team != ownTeam {
-                // NOT_FOUND before DENIED (docs/PROTOCOL.md, LEAD ADD errors).
-                guard try !c.query("SELECT 1 FROM teams WHERE name = $1::text", [team], prepared: true).isEmpty else {
-                    throw Refusal(.notFound, "team: no team \(team)")
-                }
-                throw Refusal(.denied, "team: you add leads to your own team (\(ownTeam))")
-            }
-            return try LeadIntakeStore().add(c, draft: finalDraft, now: now, agent: me.id, requestID: idem)
+            // The team check (NOT_FOUND before DENIED, docs/PROTOCOL.md LEAD ADD) is the store's.
+            try LeadIntakeStore().add(c, draft: finalDraft, by: me, anyTeam: mayAddAnywhere, now: now, requestID: idem)
         }
         session.logger.info("lead added", metadata: [
             "lead": "\(added.lead)", "created": "\(added.created)", "team": "\(team)",

@@ -10,7 +10,7 @@ extension Verbs {
     /// The one rule for reading leads (LEAD SHOW, LEADS): an admin reads every team's leads,
     /// anyone else only their own team's (docs/PROTOCOL.md §7).
     func mayRead(team: Int64, session: SessionContext) -> Bool {
-        session.isAdmin || team == session.agent.teamID
+        session.agent.mayRead(team: team, everyTeam: session.isAdmin)
     }
 
     /// LEADS [team=] [from=] [to=] [city=] [category=] [brand=] [model=] [source=]
@@ -43,17 +43,8 @@ extension Verbs {
         let me = session.agent
         let admin = session.isAdmin
         let chosen = filter
-        let session = session
         let page = try await db { c in
-            var team: Int64? = admin ? nil : me.teamID
-            if let name = chosen.team {
-                guard let row = try c.query(SQLFiles.query("floor_team"), [name], prepared: true).first, let id = row.int64("id") else {
-                    throw Refusal(.notFound, "team: no team \(name)")
-                }
-                guard mayRead(team: id, session: session) else { throw Refusal(.denied, "team: \(name) is another team") }
-                team = id
-            }
-            return try LeadList().page(c, filter: chosen, team: team, now: clock.now())
+            try LeadList().page(c, filter: chosen, reader: me, readsEveryTeam: admin, now: clock.now())
         }
         var header: [Field] = []
         if let next = page.next { header.append(Field("next", next.description)) }

@@ -47,6 +47,21 @@ public struct LeadIntakeStore: Sendable {
         }
     }
 
+    /// LEAD ADD over the protocol: `agent` adds leads to its own team, or to any team with
+    /// `anyTeam` (admins). The team is checked before anything is written: NOT_FOUND (no
+    /// such team) before DENIED (another team); then as `add(_:draft:…)`.
+    public func add(_ c: PostgresConnection, draft: LeadIntake.Draft, by agent: AgentDirectory.Identity, anyTeam: Bool,
+                    now: Date, requestID: String? = nil) throws -> Added {
+        let team = (draft.team ?? "").trimmingCharacters(in: Note.blankCharacters)
+        if !anyTeam, team != agent.team {
+            guard try c.query(SQLFiles.query("floor_team"), [team], prepared: true).first != nil else {
+                throw Refusal(.notFound, "team: no team \(team)")
+            }
+            throw Refusal(.denied, "team: you add leads to your own team (\(agent.team))")
+        }
+        return try add(c, draft: draft, now: now, agent: agent.id, requestID: requestID)
+    }
+
     /// Ingests a validated lead. `createdAt` is the customer's drop-off time (default: the
     /// intake's, else `now`), checked again here against `now` (`LeadIntake.checkCreatedAt`);
     /// `agent` is who added it (recorded on the event); with both `agent` and `requestID`

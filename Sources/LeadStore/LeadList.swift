@@ -77,6 +77,12 @@ public struct LeadListRow: Sendable, Equatable {
     public let lastNoteBy: String?
 }
 
+extension AgentDirectory.Identity {
+    /// The one rule for reading leads (LEAD SHOW, LEADS): an admin (`everyTeam`) reads every
+    /// team's leads, anyone else only their own team's (docs/PROTOCOL.md §7).
+    public func mayRead(team: Int64, everyTeam: Bool) -> Bool { everyTeam || team == teamID }
+}
+
 /// The All Leads list: filters, a stable order, keyset paging (leads_list.sql).
 public struct LeadList: Sendable {
     public static let defaultRows = 50
@@ -84,8 +90,24 @@ public struct LeadList: Sendable {
 
     public init() {}
 
+    /// A page of leads as `reader` may see them: an admin (`readsEveryTeam`) every team's, or
+    /// the one `filter.team` names; anyone else their own team's (the rule of LEAD SHOW).
+    /// - Throws: NOT_FOUND (no team `filter.team`), DENIED (another team), then as below.
+    public func page(_ c: PostgresConnection, filter: LeadFilter, reader: AgentDirectory.Identity, readsEveryTeam: Bool,
+                     now: Date) throws -> LeadPage {
+        var team: Int64? = readsEveryTeam ? nil : reader.teamID
+        if let name = filter.team {
+            guard let row = try c.query(SQLFiles.query("floor_team"), [name], prepared: true).first, let id = row.int64("id") else {
+                throw Refusal(.notFound, "team: no team \(name)")
+            }
+            guard reader.mayRead(team: id, everyTeam: readsEveryTeam) else { throw Refusal(.denied, "team: \(name) is another team") }
+            team = id
+        }
+        return try page(c, filter: filter, team: team, now: now)
+    }
+
     /// A page of leads. `team` is the team the caller may read (nil = every team, for an
-    /// admin); the server decides it with the same rule as LEAD SHOW.
+    /// admin).
     /// - Throws: NOT_FOUND (the agent filter names no agent).
     public func page(_ c: PostgresConnection, filter: LeadFilter, team: Int64?, now: Date) throws -> LeadPage {
         var agentID: Int64?
