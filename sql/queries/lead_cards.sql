@@ -1,7 +1,8 @@
 -- Leads as MINE and LEAD SHOW describe them (docs/PROTOCOL.md §11; the column names are
--- those of claim.sql, read by LeadFields.wire): every field, agent names resolved, the
--- order id, whether the SLA watcher recorded a breach. One round trip either way: by
--- ids, or every lead an agent holds under a live lease (MINE).
+-- those of claim.sql, read by LeadFieldValues(row:) and written by the server's Replies):
+-- every field, agent names resolved, the order id, whether the SLA watcher recorded a
+-- breach. One round trip either way: by ids, or every lead an agent holds under a live
+-- lease (MINE).
 --   $1 lead ids (NULL = the leads $2 holds), $2 holder agent id, $3 now
 SELECT l.id, t.name AS team, l.phone, l.customer_name, l.city, l.pincode, l.language,
        l.category, l.brand, l.model, l.variant, nullif(l.conditions, '') AS conditions, l.quoted_price, l.source, l.campaign,
