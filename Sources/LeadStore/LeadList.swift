@@ -112,7 +112,7 @@ public struct LeadList: Sendable {
     public func page(_ c: PostgresConnection, filter: LeadFilter, team: Int64?, now: Date) throws -> LeadPage {
         var agentID: Int64?
         if let name = filter.agent {
-            guard let row = try c.query("SELECT id, team_id FROM agents WHERE name = $1::text", [name], prepared: true).first,
+            guard let row = try c.query(SQLFiles.query("floor_agent"), [name], prepared: true).first,
                   let id = row.int64("id") else {
                 throw Refusal(.notFound, "agent: no agent \(name)")
             }
