@@ -71,9 +71,10 @@ let package = Package(
         // The pure line protocol: framing, parsing, encoding. No NIO, no SQL.
         .target(name: "LeadProtocol", dependencies: ["LeadCore"], swiftSettings: swift6),
 
-        // The protocol client (`leadline cli`, the benchmarks, the tests): lines out, replies in.
+        // The protocol client (`leadline cli`, the benchmarks, the tests): lines out, replies in;
+        // and the protocol fuzzer (`leadline bench fuzz`, the fuzz test), a client too.
         .target(name: "LeadClient", dependencies: [
-            "LeadProtocol",
+            "LeadProtocol", "LeadCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,4 +1,5 @@
 import Foundation
+import LeadClient
 import LeadServer
 import LeadTesting
 import Testing
