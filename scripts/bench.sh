@@ -8,7 +8,7 @@
 # Everything talks to 127.0.0.1 or the cluster's Unix socket only.
 #
 #   bash scripts/bench.sh                 # everything (about 45 minutes)
-#   bash scripts/bench.sh compare         # one part: compare | two | wakeup | idle | pgqueuer | import
+#   bash scripts/bench.sh compare         # one part: compare | two | wakeup | idle | pgqueuer | import | simple
 #   bash scripts/bench.sh hostile flood fuzz   # RELIABILITY.md (not part of the default run)
 # Environment: BENCH_DIR (default /tmp/llbench), BENCH_SECONDS (60), BENCH_AGENTS (1,8,64,256,1000),
 # LEADLINE (a built binary; default: build .build-bench/release/leadline).
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 DIR=${BENCH_DIR:-/tmp/llbench}
 SECS=${BENCH_SECONDS:-60}
 AGENTS=${BENCH_AGENTS:-1,8,64,256,1000}
-PARTS=${*:-compare two wakeup idle pgqueuer import}
+PARTS=${*:-compare two wakeup idle pgqueuer import simple}
 PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 export PGBENCH=${PGBENCH:-$PGBIN/pgbench}
 
@@ -67,6 +67,15 @@ for part in $PARTS; do
             --workers 5 --batch 10 --seconds "$SECS"
         python3 bench/pgqueuer_bench.py --dsn "postgresql://postgres@/pgqueuer_bench?host=$DIR&port=5432" \
             --workers 5 --batch 1 --seconds "$SECS" --jobs 100000 ;;
+    simple)   # pgbench on the simplest schema that does the job (bench/simple/): one leads table,
+              # one partial claim index, claim + dispose + event; 1M leads, its own database
+        as_pg "$PGBIN/psql" -h "$DIR" -U postgres -qc "DROP DATABASE IF EXISTS leadline_simple" -c "CREATE DATABASE leadline_simple"
+        "$PGBIN/psql" -h "$DIR" -U postgres -d leadline_simple -q -v ON_ERROR_STOP=1 -f bench/simple/schema.sql
+        for n in $(echo "${SIMPLE_CLIENTS:-1,8,32,128}" | tr , ' '); do
+            echo "simple schema, $n clients:"
+            "$PGBENCH" -h "$DIR" -U postgres -n -M prepared -j 2 -c "$n" -T "$SECS" -f bench/simple/cycle.sql leadline_simple \
+                | grep -E '^(tps|latency average|number of failed)'
+        done ;;
     import)   # 1M-row CSV into an empty database (teams and catalogue from seed --csv)
         IMPORT_DB="host=$DIR port=5432 user=postgres dbname=leadline_import"
         as_pg "$PGBIN/psql" -h "$DIR" -U postgres -qc "DROP DATABASE IF EXISTS leadline_import" -c "CREATE DATABASE leadline_import"

@@ -43,7 +43,7 @@ public struct BenchDatabase: Sendable {
         defer { c.close() }
         // Warm the hot table and its ready index into shared_buffers (pg_prewarm when present).
         if (try? c.query("CREATE EXTENSION IF NOT EXISTS pg_prewarm")) != nil {
-            _ = try? c.query("SELECT pg_prewarm('leads'), pg_prewarm('leads_ready_pool'), pg_prewarm('agents')")
+            _ = try? c.query("SELECT pg_prewarm('leads'), pg_prewarm('lead_queue'), pg_prewarm('lead_queue_pool'), pg_prewarm('agents')")
         }
         return copy
     }

@@ -142,8 +142,8 @@ import Testing
         #expect(signal.signal == "online" && signal.agent == "lead1" && signal.boostUntil == t0.addingTimeInterval(1800))
     }
 
-    /// The claim's pool scan stays one index range scan of leads_ready_pool in ORDER BY
-    /// order (no Sort node), with `priority` in the index.
+    /// The claim's pool scan stays one index range scan of the hot queue table's
+    /// lead_queue_pool in ORDER BY order (no Sort node), with `priority` in the index.
     @Test func theClaimPlanIsAnIndexScanInClaimOrder() async throws {
         let floor = try await Floor.make()
         try floor.team("blr")
@@ -151,12 +151,13 @@ import Testing
         try floor.leads(team: "blr", count: 5000, highEndEvery: 7, createdAt: utc("2026-07-01T06:00:00Z"))
         let c = try floor.connect()
         try c.query("ANALYZE leads")
+        try c.query("ANALYZE lead_queue")
         try c.query("BEGIN")
         defer { _ = try? c.query("ROLLBACK") }
         let plan = try c.query("EXPLAIN (COSTS OFF) " + SQLFiles.query("claim"), [senior, utc("2026-07-01T06:00:00Z"), Int?.none])
             .rows.compactMap { $0["QUERY PLAN"] }.joined(separator: "\n")
-        #expect(plan.contains("Index Scan using leads_ready_pool"), "\(plan)")
-        #expect(plan.contains("Index Scan using leads_ready_personal"), "\(plan)")
+        #expect(plan.contains("Index Scan using lead_queue_pool"), "\(plan)")
+        #expect(plan.contains("Index Scan using lead_queue_personal"), "\(plan)")
         let poolPart = plan.components(separatedBy: "CTE pool").last?.components(separatedBy: "CTE claimed").first ?? ""
         #expect(!poolPart.contains("Sort"), "\(plan)")
     }
@@ -180,9 +181,10 @@ import Testing
         #expect(got.map { outcome -> Int64? in if case .claimed(let lead) = outcome { return lead.id } else { return nil } } == [c, a])
         try floor.leads(team: "blr", count: 5000, highEndEvery: 7, createdAt: t0)
         try conn.query("ANALYZE leads")
+        try conn.query("ANALYZE lead_queue")
         let plan = try conn.query("EXPLAIN (COSTS OFF) " + SQLFiles.query("claim_batch"), ["{\(s1),\(s2)}", t0, Int?.none])
             .rows.compactMap { $0["QUERY PLAN"] }.joined(separator: "\n")
         let poolPart = plan.components(separatedBy: "CTE pool").last?.components(separatedBy: "CTE pairs").first ?? ""
-        #expect(poolPart.contains("Index Scan using leads_ready_pool") && !poolPart.contains("Sort"), "\(plan)")
+        #expect(poolPart.contains("Index Scan using lead_queue_pool") && !poolPart.contains("Sort"), "\(plan)")
     }
 }

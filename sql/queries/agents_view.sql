@@ -12,8 +12,8 @@ FROM agents a
 JOIN teams t ON t.id = a.team_id
 CROSS JOIN LATERAL (
     SELECT count(*) AS holding, string_agg(l.id::text, ',' ORDER BY l.claimed_at, l.id) AS leads, min(l.claimed_at) AS since
-    FROM leads l
-    WHERE l.holder_agent_id = a.id AND l.lease_expires_at > $2::timestamptz
+    FROM lead_leases x JOIN leads l ON l.id = x.lead_id
+    WHERE x.holder_agent_id = a.id AND l.holder_agent_id = a.id AND l.lease_expires_at > $2::timestamptz
 ) h
 CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE e.kind = 'claimed') AS claims,

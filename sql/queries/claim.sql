@@ -8,7 +8,11 @@
 -- personal queue's unstarred leads too: starring is how a lead manager releases a lead). The order is the same
 -- for every eligible agent and depends on nothing an agent did before (docs/CLAIMS.md,
 -- Fairness). The uncorrelated sub-selects on `agent` become init-plans, so the pool scan
--- is an index range scan of leads_ready_pool in (tier, priority, sla_due_at, id) order.
+-- is an index range scan of lead_queue_pool (the hot queue table, migration 0012) in
+-- (tier, priority, sla_due_at, lead_id) order. Only the `leads` row is locked (SKIP
+-- LOCKED, never waiting); the `l.… = q.…` re-checks make PostgreSQL's re-check of a row
+-- changed since the snapshot skip a lead that was claimed, moved or unstarred meanwhile.
+-- The queue row leaves lead_queue by the trigger on `leads` when the claim sets tier NULL.
 WITH agent AS MATERIALIZED (
     SELECT a.id, a.team_id, a.cities, a.device_categories, a.languages, t.lease_duration, t.starred_mode,
            (CASE WHEN a.senior OR a.role <> 'agent' OR t.allow_junior_high_end THEN 1 ELSE 2 END)::smallint AS min_tier
@@ -16,29 +20,29 @@ WITH agent AS MATERIALIZED (
     WHERE a.id = $1::bigint AND a.status = 'active' AND a.holding < a.capacity
 ),
 personal AS MATERIALIZED (
-    SELECT l.id FROM leads l
-    WHERE l.assigned_agent_id = (SELECT id FROM agent)
-      AND l.tier IS NOT NULL
-      AND ($3::smallint IS NULL OR l.tier = $3::smallint)
-      AND (l.starred OR NOT (SELECT starred_mode FROM agent))
-    ORDER BY l.tier, l.priority, l.sla_due_at, l.id
+    SELECT l.id FROM lead_queue q JOIN leads l ON l.id = q.lead_id
+    WHERE q.assigned_agent_id = (SELECT id FROM agent)
+      AND ($3::smallint IS NULL OR q.tier = $3::smallint)
+      AND (q.starred OR NOT (SELECT starred_mode FROM agent))
+      AND l.tier = q.tier AND l.assigned_agent_id IS NOT DISTINCT FROM q.assigned_agent_id AND l.starred = q.starred
+    ORDER BY q.tier, q.priority, q.sla_due_at, q.lead_id
     LIMIT 1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 pool AS MATERIALIZED (
-    SELECT l.id FROM leads l
+    SELECT l.id FROM lead_queue q JOIN leads l ON l.id = q.lead_id
     WHERE NOT EXISTS (SELECT 1 FROM personal)
-      AND l.team_id = (SELECT team_id FROM agent)
-      AND l.assigned_agent_id IS NULL
-      AND l.tier IS NOT NULL
-      AND l.tier >= (SELECT min_tier FROM agent)
-      AND ($3::smallint IS NULL OR l.tier = $3::smallint)
-      AND lead_in_reach(l.city, l.category, l.language, l.starred,
+      AND q.team_id = (SELECT team_id FROM agent)
+      AND q.assigned_agent_id IS NULL
+      AND q.tier >= (SELECT min_tier FROM agent)
+      AND ($3::smallint IS NULL OR q.tier = $3::smallint)
+      AND lead_in_reach(q.city, q.category, q.language, q.starred,
                         (SELECT cities FROM agent), (SELECT device_categories FROM agent),
                         (SELECT languages FROM agent), (SELECT starred_mode FROM agent))
-    ORDER BY l.tier, l.priority, l.sla_due_at, l.id
+      AND l.tier = q.tier AND l.team_id = q.team_id AND l.assigned_agent_id IS NULL AND l.starred = q.starred
+    ORDER BY q.tier, q.priority, q.sla_due_at, q.lead_id
     LIMIT 1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 claimed AS (
     UPDATE leads l

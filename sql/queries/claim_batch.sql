@@ -8,11 +8,13 @@
 --   in claim order, as claim.sql's LIMIT 1 does).
 -- Per agent, as in claim.sql: active, below capacity; its personal queue first. Agents
 -- without a personal lead take pool leads in claim order (tier, priority, sla_due_at, id:
--- a SIGNAL-boosted lead ahead of its tier, as in claim.sql and the ready indexes), the first
+-- a SIGNAL-boosted lead ahead of its tier, as in claim.sql and the queue indexes), the first
 -- arrival the best lead, if their eligibility (team, seniority, skills) is the batch's
 -- (that of the first agent that reaches the pool). One result row per requested agent:
 -- outcome `claimed` (with the lead as claim.sql returns it), `empty` (nothing eligible), or
 -- `single` (not decided here: inactive, at capacity, or other skills; run claim.sql).
+-- Both scans read the hot queue table lead_queue and lock only the `leads` rows, with
+-- claim.sql's re-checks (migration 0012).
 WITH req AS MATERIALIZED (
     SELECT r.agent_id, r.ord FROM unnest($1::bigint[]) WITH ORDINALITY AS r(agent_id, ord)
 ),
@@ -25,14 +27,14 @@ agent AS MATERIALIZED (
 personal AS MATERIALIZED (
     SELECT a.id AS agent_id, p.id
     FROM agent a CROSS JOIN LATERAL (
-        SELECT l.id FROM leads l
-        WHERE l.assigned_agent_id = a.id
-          AND l.tier IS NOT NULL
-          AND ($3::smallint IS NULL OR l.tier = $3::smallint)
-          AND (l.starred OR NOT a.starred_mode)
-        ORDER BY l.tier, l.priority, l.sla_due_at, l.id
+        SELECT l.id FROM lead_queue q JOIN leads l ON l.id = q.lead_id
+        WHERE q.assigned_agent_id = a.id
+          AND ($3::smallint IS NULL OR q.tier = $3::smallint)
+          AND (q.starred OR NOT a.starred_mode)
+          AND l.tier = q.tier AND l.assigned_agent_id IS NOT DISTINCT FROM q.assigned_agent_id AND l.starred = q.starred
+        ORDER BY q.tier, q.priority, q.sla_due_at, q.lead_id
         LIMIT 1
-        FOR UPDATE SKIP LOCKED
+        FOR UPDATE OF l SKIP LOCKED
     ) p
 ),
 batch_key AS MATERIALIZED (
@@ -47,18 +49,18 @@ takers AS MATERIALIZED (
     WHERE NOT EXISTS (SELECT 1 FROM personal p WHERE p.agent_id = a.id)
 ),
 pool AS MATERIALIZED (
-    SELECT l.id, l.tier, l.priority, l.sla_due_at FROM leads l
-    WHERE l.team_id = (SELECT team_id FROM batch_key)
-      AND l.assigned_agent_id IS NULL
-      AND l.tier IS NOT NULL
-      AND l.tier >= (SELECT min_tier FROM batch_key)
-      AND ($3::smallint IS NULL OR l.tier = $3::smallint)
-      AND lead_in_reach(l.city, l.category, l.language, l.starred,
+    SELECT l.id, q.tier, q.priority, q.sla_due_at FROM lead_queue q JOIN leads l ON l.id = q.lead_id
+    WHERE q.team_id = (SELECT team_id FROM batch_key)
+      AND q.assigned_agent_id IS NULL
+      AND q.tier >= (SELECT min_tier FROM batch_key)
+      AND ($3::smallint IS NULL OR q.tier = $3::smallint)
+      AND lead_in_reach(q.city, q.category, q.language, q.starred,
                         (SELECT cities FROM batch_key), (SELECT device_categories FROM batch_key),
                         (SELECT languages FROM batch_key), (SELECT starred_mode FROM batch_key))
-    ORDER BY l.tier, l.priority, l.sla_due_at, l.id
+      AND l.tier = q.tier AND l.team_id = q.team_id AND l.assigned_agent_id IS NULL AND l.starred = q.starred
+    ORDER BY q.tier, q.priority, q.sla_due_at, q.lead_id
     LIMIT 64 /* batch */
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 pairs AS MATERIALIZED (
     SELECT agent_id, id FROM personal

@@ -8,7 +8,7 @@ SELECT s.line, s.team, o.name AS other_team
 FROM lead_import s
 JOIN teams t ON t.name = s.team
 JOIN leads x ON x.phone = s.phone AND x.category = s.category AND x.brand = s.brand AND x.model = s.model
-            AND x.variant = s.variant AND x.state <> 'closed'
+            AND x.variant = s.variant AND x.outcome IS NULL
 JOIN teams o ON o.id = x.team_id
 WHERE x.team_id <> t.id
 ORDER BY s.line;

@@ -35,7 +35,7 @@ upsert AS (
                 ELSE (date_trunc('day', $15::timestamptz AT TIME ZONE t.time_zone) + interval '1 day') AT TIME ZONE t.time_zone
            END
     FROM team t LEFT JOIN device d ON true
-    ON CONFLICT (phone, category, brand, model, variant) WHERE state <> 'closed'
+    ON CONFLICT (phone, category, brand, model, variant) WHERE outcome IS NULL
     DO UPDATE SET quoted_price = EXCLUDED.quoted_price,
                   conditions = CASE WHEN EXCLUDED.conditions <> '' THEN EXCLUDED.conditions ELSE l.conditions END,
                   customer_name = EXCLUDED.customer_name,
@@ -59,7 +59,7 @@ SELECT u.id, u.inserted, t.id AS team_id, u.high_end, u.state, (SELECT count(*) 
        CASE WHEN u.id IS NULL THEN
            (SELECT o.name FROM leads x JOIN teams o ON o.id = x.team_id
             WHERE x.phone = $2::text AND x.category = $7::text AND x.brand = $8::text AND x.model = $9::text
-              AND x.variant = $10::text AND x.state <> 'closed'
+              AND x.variant = $10::text AND x.outcome IS NULL
             LIMIT 1)
        END AS other_team
 FROM team t LEFT JOIN upsert u ON true;

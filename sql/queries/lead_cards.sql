@@ -26,6 +26,6 @@ LEFT JOIN agents asg ON asg.id = l.assigned_agent_id
 LEFT JOIN agents h ON h.id = l.holder_agent_id
 LEFT JOIN orders o ON o.lead_id = l.id
 WHERE l.id = ANY (coalesce($1::bigint[],
-                           ARRAY(SELECT id FROM leads
-                                 WHERE holder_agent_id = $2::bigint AND lease_expires_at > $3::timestamptz)))
+                           ARRAY(SELECT x.lead_id FROM lead_leases x
+                                 WHERE x.holder_agent_id = $2::bigint AND x.lease_expires_at > $3::timestamptz)))
 ORDER BY l.lease_expires_at NULLS LAST, l.id;

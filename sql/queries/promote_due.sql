@@ -2,14 +2,16 @@
 -- is reserved for the agent who scheduled it until its time + the team's grace, while
 -- that agent is on the floor (active or paused); a callback of a draining or disabled
 -- agent goes straight to the team pool.
+-- Scans lead_schedule (the scheduled leads, migration 0012), locks only the `leads` rows.
 --   $1 now, $2 batch size
 WITH due AS (
     SELECT l.id,
            coalesce((SELECT a.status IN ('active', 'paused') FROM agents a WHERE a.id = l.callback_agent_id), false) AS owner_on_floor
-    FROM leads l
-    WHERE l.tier IS NULL AND l.holder_agent_id IS NULL AND l.state IN ('callback', 'retry', 'follow_up')
+    FROM lead_schedule s JOIN leads l ON l.id = s.lead_id
+    WHERE s.next_action_at <= $1::timestamptz
+      AND l.tier IS NULL AND l.holder_agent_id IS NULL AND l.state IN ('callback', 'retry', 'follow_up')
       AND l.next_action_at <= $1::timestamptz
-    ORDER BY l.next_action_at
+    ORDER BY s.next_action_at
     LIMIT $2::int
     FOR UPDATE OF l SKIP LOCKED
 ),

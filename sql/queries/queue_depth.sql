@@ -1,7 +1,6 @@
 -- Claimable-now leads per claim tier over every team, for the queue-depth gauge. Only
--- ready leads have a tier; each branch matches one partial ready index (pool, personal).
+-- ready leads have a tier, and exactly they have a row in the hot queue table lead_queue
+-- (migration 0012), a narrow table that this counts in one pass.
 SELECT tier, count(*) AS n
-FROM (SELECT tier FROM leads WHERE tier IS NOT NULL AND assigned_agent_id IS NULL
-      UNION ALL
-      SELECT tier FROM leads WHERE tier IS NOT NULL AND assigned_agent_id IS NOT NULL) ready
+FROM lead_queue
 GROUP BY tier;

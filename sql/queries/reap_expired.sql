@@ -1,11 +1,14 @@
 -- Lease reaper: leads whose lease ran out go back to their queue, keeping their history.
 --   $1 now, $2 batch size
+-- Scans lead_leases (the held leads, migration 0012) and locks only the `leads` rows,
+-- re-checking the lease on them.
 WITH expired AS (
-    SELECT id, holder_agent_id, lease_gen FROM leads
-    WHERE holder_agent_id IS NOT NULL AND lease_expires_at <= $1::timestamptz
-    ORDER BY lease_expires_at
+    SELECT l.id, l.holder_agent_id, l.lease_gen FROM lead_leases x JOIN leads l ON l.id = x.lead_id
+    WHERE x.lease_expires_at <= $1::timestamptz
+      AND l.holder_agent_id IS NOT NULL AND l.lease_expires_at <= $1::timestamptz
+    ORDER BY x.lease_expires_at
     LIMIT $2::int
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 back AS (
     UPDATE leads l

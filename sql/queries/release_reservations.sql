@@ -1,12 +1,14 @@
 -- A due callback its owner did not claim within the grace period goes to the team pool.
 -- (The missed callback itself is recorded once by the SLA watcher.)
 --   $1 now, $2 batch size
+-- Scans lead_queue's reserved rows (migration 0012), locks only the `leads` rows.
 WITH lapsed AS (
-    SELECT id FROM leads
-    WHERE reserved_until IS NOT NULL AND reserved_until <= $1::timestamptz AND holder_agent_id IS NULL
-    ORDER BY reserved_until
+    SELECT l.id FROM lead_queue q JOIN leads l ON l.id = q.lead_id
+    WHERE q.reserved_until <= $1::timestamptz
+      AND l.reserved_until IS NOT NULL AND l.reserved_until <= $1::timestamptz AND l.holder_agent_id IS NULL
+    ORDER BY q.reserved_until
     LIMIT $2::int
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 pooled AS (
     UPDATE leads l SET assigned_agent_id = NULL, reserved_until = NULL

@@ -14,7 +14,7 @@ WITH due AS (
 unstarred AS (
     UPDATE leads l SET starred = false
     FROM due d
-    WHERE l.team_id = d.id AND l.starred AND l.state <> 'closed'
+    WHERE l.team_id = d.id AND l.starred AND l.outcome IS NULL
     RETURNING l.id, l.team_id
 ),
 event AS (

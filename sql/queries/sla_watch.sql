@@ -4,13 +4,16 @@
 -- announced with NOTIFY leadline_breach, payload `team_id:lead_id:kind:view`, so the floor
 -- console's boards show it as it happens (on every instance).
 --   $1 now, $2 batch size
+-- Scans lead_deadlines (open leads not yet in breach, migration 0012) and locks only the
+-- `leads` rows, re-checking on them.
 WITH breached AS (
-    SELECT id FROM leads
-    WHERE state <> 'closed' AND sla_breached_at IS NULL AND sla_due_at <= $1::timestamptz
-      AND (holder_agent_id IS NULL OR claimed_at > sla_due_at)
-    ORDER BY sla_due_at
+    SELECT l.id FROM lead_deadlines d JOIN leads l ON l.id = d.lead_id
+    WHERE d.sla_due_at <= $1::timestamptz
+      AND l.state <> 'closed' AND l.sla_breached_at IS NULL AND l.sla_due_at <= $1::timestamptz
+      AND (l.holder_agent_id IS NULL OR l.claimed_at > l.sla_due_at)
+    ORDER BY d.sla_due_at
     LIMIT $2::int
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 ),
 marked AS (
     UPDATE leads l SET sla_breached_at = $1::timestamptz

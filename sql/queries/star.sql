@@ -6,7 +6,7 @@
 --   $6 source, $7 before (created_at < it), $8 after (created_at >= it), $9 acting agent, $10 now
 WITH changed AS (
     UPDATE leads l SET starred = $2::boolean
-    WHERE l.team_id = $1::bigint AND l.state <> 'closed' AND l.starred <> $2::boolean
+    WHERE l.team_id = $1::bigint AND l.outcome IS NULL AND l.starred <> $2::boolean
       AND ($3::bigint IS NULL OR l.id = $3::bigint)
       AND ($4::text IS NULL OR (CASE WHEN l.high_end THEN 'high_end' WHEN l.state = 'new' THEN 'not_called' ELSE 'callback' END) = $4::text)
       AND ($5::text IS NULL OR lower(l.city) = lower($5::text))

@@ -43,7 +43,7 @@ live AS (
            count(*) FILTER (WHERE (o.state = 'callback' OR (o.state IN ('follow_up', 'retry') AND o.attempts > 0))
                               AND o.next_action_at + t.callback_grace < bi_now())::integer AS overdue
     FROM leads o JOIN teams t ON t.id = o.team_id
-    WHERE o.state <> 'closed'
+    WHERE o.outcome IS NULL  -- open, in the form of leads_bi_open's predicate (migration 0012)
     GROUP BY o.team_id
 )
 SELECT w.week, t.name AS team, w.team_id, t.time_zone,
