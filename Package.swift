@@ -123,6 +123,8 @@ let package = Package(
         .testTarget(name: "LeadCoreTests", dependencies: ["LeadCore"], swiftSettings: swift6),
         .testTarget(name: "LeadStoreTests", dependencies: ["LeadStore", "LeadCore", "LeadTesting", "Postgres"], swiftSettings: swift6),
         .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol", "LeadCore"], swiftSettings: swift6),
+        // The bench's pure parts: the think-time flag and the soak's decay verdict.
+        .testTarget(name: "LeadBenchTests", dependencies: ["LeadBench"], swiftSettings: swift6),
         // The floor console: its login and verbs in-process, the shared feed, and the browser
         // test (headless Chromium via Selenium, Tests/LeadConsoleTests/browser).
         .testTarget(name: "LeadConsoleTests", dependencies: ["LeadConsole", "LeadServer", "LeadTesting", "LeadStore", "LeadCore",
