@@ -138,6 +138,8 @@ let package = Package(
                     swiftSettings: swift6),
         .testTarget(name: "LeadDemoTests", dependencies: ["LeadDemo", "LeadStore", "LeadTesting", "Postgres"], swiftSettings: swift6),
         .testTarget(name: "LeadProtocolTests", dependencies: ["LeadProtocol", "LeadCore"], swiftSettings: swift6),
+        // The bench's pure parts: the think-time flag and the soak's decay verdict.
+        .testTarget(name: "LeadBenchTests", dependencies: ["LeadBench"], swiftSettings: swift6),
         // The floor console: its login and verbs in-process, the shared feed, and the browser
         // test (headless Chromium via Selenium, Tests/LeadConsoleTests/browser).
         .testTarget(name: "LeadConsoleTests", dependencies: ["LeadConsole", "LeadServer", "LeadTesting", "LeadStore", "LeadCore",

@@ -3,22 +3,24 @@
 # embedded cluster once, starts it with the benchmark settings, and runs
 #   leadline bench compare (floor through leadline vs pgbench on the same SQL, per N),
 #   the floor over two leadline serve instances, wake-up latency, 10,000 idle connections,
-#   PgQueuer as a peer, and the 1M-lead CSV import; and on request the hostile-client
-#   benchmarks of RELIABILITY.md (hostile, flood, fuzz).
+#   PgQueuer as a peer, the 1M-lead CSV import, a realistic floor (10,000 agents with a
+#   30-300 s think time) and the 10-minute soak (256 agents); and on request the
+#   hostile-client benchmarks of RELIABILITY.md (hostile, flood, fuzz).
 # Everything talks to 127.0.0.1 or the cluster's Unix socket only.
 #
-#   bash scripts/bench.sh                 # everything (about 45 minutes)
-#   bash scripts/bench.sh compare         # one part: compare | two | wakeup | idle | pgqueuer | import | simple
+#   bash scripts/bench.sh                 # everything (about 65 minutes)
+#   bash scripts/bench.sh compare         # one part: compare | two | wakeup | idle | pgqueuer | import | simple | think | soak
 #   bash scripts/bench.sh hostile flood fuzz   # RELIABILITY.md (not part of the default run)
 # Environment: BENCH_DIR (default /tmp/llbench), BENCH_SECONDS (60), BENCH_AGENTS (1,8,64,256,1000),
-# LEADLINE (a built binary; default: build .build-bench/release/leadline).
+# LEADLINE (a built binary; default: build .build-bench/release/leadline), THINK_SECONDS (300: the
+# think-time run's window), SOAK_SECONDS (600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=${BENCH_DIR:-/tmp/llbench}
 SECS=${BENCH_SECONDS:-60}
 AGENTS=${BENCH_AGENTS:-1,8,64,256,1000}
-PARTS=${*:-compare two wakeup idle pgqueuer import simple}
+PARTS=${*:-compare two wakeup idle pgqueuer import simple think soak}
 PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 export PGBENCH=${PGBENCH:-$PGBIN/pgbench}
 
@@ -83,6 +85,12 @@ for part in $PARTS; do
         if [ -f "$DIR/leads1m.csv" ]; then "$LEADLINE" seed --leads 1 --csv /dev/null --database-url "$IMPORT_DB" >/dev/null
         else "$LEADLINE" seed --leads 1000000 --csv "$DIR/leads1m.csv" --database-url "$IMPORT_DB" >/dev/null; fi
         /usr/bin/time -f "import wall=%es user=%Us sys=%Ss maxrss=%MkB" "$LEADLINE" import --quiet "$DIR/leads1m.csv" --database-url "$IMPORT_DB" ;;
+    think)    # a realistic floor: 10,000 agents, each waits 30-300 s between a call and its next CLAIM
+        "$LEADLINE" bench floor --database-url "$DB" --agents 10000 --think 30-300 --seconds "${THINK_SECONDS:-300}" --report-every 60 ;;
+    soak)     # 256 agents closed loop for 10 minutes; non-zero exit if the last minute is >10 % below the first
+        uptime
+        "$LEADLINE" bench soak --database-url "$DB" --agents 256 --seconds "${SOAK_SECONDS:-600}" --report-every 60 --max-drop 10
+        uptime ;;
     hostile)  # 1000 clients that pipeline and never read, beside 32 agents; baseline first (RELIABILITY.md)
         "$LEADLINE" bench hostile --database-url "$DB" --hogs 1000 --agents 32 --seconds "$SECS" ;;
     flood)    # 1024 idle connections that never AUTH from 127.0.0.1; 32 agents from 127.0.0.2

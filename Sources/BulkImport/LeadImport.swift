@@ -11,7 +11,8 @@ import Postgres
 /// open lead in another team is rejected (that lead is left alone, docs/RULES.md §12).
 ///
 /// A reader thread parses, checks and COPY-encodes batch N+1 while batch N is in the
-/// database (COPY, then the upsert), split over `connections` sessions by customer.
+/// database (COPY, then one set-based statement per pass: `import_batch.sql`), split over
+/// `connections` sessions by customer.
 public struct LeadImport: Sendable {
     /// The CSV columns: required first, then optional.
     public static let requiredColumns = ["phone", "name", "city", "pincode", "category", "brand", "model", "variant", "price", "source", "team"]
@@ -24,6 +25,10 @@ public struct LeadImport: Sendable {
         /// Rows that matched an open lead (returning customer) and updated it.
         public var updated = 0
         public var rejected = 0
+        /// Passes that met a concurrent change to a lead with one of their keys (another
+        /// session opened or closed it meanwhile) and so went through the row-by-row
+        /// upsert (`import_upsert.sql`) instead of the set-based statement.
+        public var racedPasses = 0
         /// Rejections counted by reason (`field: reason`).
         public var reasons: [String: Int] = [:]
         /// The first rejected rows: CSV line and reasons.
@@ -109,6 +114,7 @@ public struct LeadImport: Sendable {
             let result = try Self.apply(batch.shards, sessions: sessions, now: now)
             summary.created += result.created
             summary.updated += result.updated
+            summary.racedPasses += result.racedPasses
             for (line, team) in result.unknownTeams { summary.reject(line: line, ["team: no team named \(team)"]) }
             for (line, other) in result.otherTeam { summary.reject(line: line, [Self.otherTeamReason(other)]) }
             progress(summary)
@@ -121,6 +127,7 @@ public struct LeadImport: Sendable {
     struct Applied: Sendable {
         var created = 0
         var updated = 0
+        var racedPasses = 0
         /// Staged rows whose team does not exist: line and team.
         var unknownTeams: [(Int, String)] = []
         /// Staged rows left out because another team has an open lead for their phone and
@@ -160,6 +167,7 @@ public struct LeadImport: Sendable {
             case .success(let applied)?:
                 total.created += applied.created
                 total.updated += applied.updated
+                total.racedPasses += applied.racedPasses
                 total.unknownTeams += applied.unknownTeams
                 total.otherTeam += applied.otherTeam
             }
@@ -177,8 +185,15 @@ public struct LeadImport: Sendable {
     }
 
     /// One shard of a batch in `session`: BEGIN, then each pass (COPY into the staging
-    /// table, the unknown teams, the upsert, the rows another team's open lead kept out),
-    /// left open for `apply` to commit.
+    /// table, the unknown teams, the set-based insert and re-check, the rows another team's
+    /// open lead kept out), left open for `apply` to commit.
+    ///
+    /// The pass runs `import_batch.sql` under a savepoint: one probe of the open-lead index
+    /// per row sorts the rows into new leads (a plain INSERT), re-checks and other teams'.
+    /// If another session opened or closed a lead with a staged key meanwhile (a unique
+    /// violation, or fewer re-checks than rows that found their team's lead), the pass
+    /// rolls back to the savepoint and goes through `import_upsert.sql`, which arbitrates
+    /// row by row (ON CONFLICT). Either way every row is counted once.
     static func stage(_ passes: [[UInt8]], on session: PostgresConnection, now: Date) throws -> Applied {
         try session.query("BEGIN")
         var applied = Applied()
@@ -186,12 +201,45 @@ public struct LeadImport: Sendable {
             if number > 0 { try session.query(SQLFiles.query("import_clear")) }
             try session.copyIn(copyStatement, data: data)
             applied.unknownTeams += try session.query(SQLFiles.query("import_unknown_teams")).rows.map { ($0.int("line")!, $0["team"] ?? "") }
-            let r = try session.query(SQLFiles.query("import_batch"), [now]).first
-            applied.created += r?.int("created") ?? 0
-            applied.updated += r?.int("updated") ?? 0
-            applied.otherTeam += try session.query(SQLFiles.query("import_other_team")).rows.map { ($0.int("line")!, $0["other_team"] ?? "") }
+            let pass = try Self.pass(on: session, now: now)
+            applied.created += pass.created
+            applied.updated += pass.updated
+            if pass.fellBack { applied.racedPasses += 1 }
+            if pass.otherTeam > 0 {
+                applied.otherTeam += try session.query(SQLFiles.query("import_other_team")).rows.map { ($0.int("line")!, $0["other_team"] ?? "") }
+            }
         }
         return applied
+    }
+
+    /// What one pass wrote, and how many of its rows another team's open lead kept out.
+    struct Pass: Equatable {
+        var created: Int
+        var updated: Int
+        var otherTeam: Int
+        /// True when the pass went through `import_upsert.sql` (a race with another session).
+        var fellBack: Bool
+    }
+
+    /// Runs one staged pass: the set-based statement, or on a race the row-by-row upsert.
+    static func pass(on session: PostgresConnection, now: Date) throws -> Pass {
+        try session.query("SAVEPOINT import_pass")
+        var result: QueryResult?
+        do {
+            result = try session.query(SQLFiles.query("import_batch"), [now])
+        } catch {
+            // A unique violation: another session opened a lead with a staged key since
+            // the statement's snapshot. Anything else fails the batch.
+            guard error.kind == .uniqueViolation else { throw error }
+        }
+        if let r = result?.first, let created = r.int("created"), let updated = r.int("updated"), updated == r.int("same_team") {
+            try session.query("RELEASE SAVEPOINT import_pass")
+            return Pass(created: created, updated: updated, otherTeam: r.int("other_team") ?? 0, fellBack: false)
+        }
+        try session.query("ROLLBACK TO SAVEPOINT import_pass")
+        let r = try session.query(SQLFiles.query("import_upsert"), [now]).first
+        // The upsert leaves other teams' rows out without counting them: the list tells.
+        return Pass(created: r?.int("created") ?? 0, updated: r?.int("updated") ?? 0, otherTeam: 1, fellBack: true)
     }
 }
 

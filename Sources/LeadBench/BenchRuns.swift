@@ -25,10 +25,14 @@ public struct FloorResult: Sendable {
     public var serverRSS: Int
     public var serverPeakRSS: Int
     public var check: BenchDatabase.Check
+    /// The window in reporting intervals (`BenchRuns.reportEvery`; empty without).
+    public var intervals: [IntervalFigures] = []
+    /// The think time the agents used (nil: closed loop).
+    public var think: ThinkTime?
 
     /// One `floor …` result line.
     public var line: String {
-        String(format: "floor agents=%d cycles=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s claim %@ first10_claim_p99=%.2fms last10_claim_p99=%.2fms cycle_p99=%.2fms %@ errors=%@ expected=%@ server_cpu=%.2f_cores server_rss=%.1fMB peak_rss=%.1fMB outcomes=%@ %@",
+        (think.map { "think=\($0) " } ?? "") + String(format: "floor agents=%d cycles=%d rate=%.0f/s first10=%.0f/s last10=%.0f/s claim %@ first10_claim_p99=%.2fms last10_claim_p99=%.2fms cycle_p99=%.2fms %@ errors=%@ expected=%@ server_cpu=%.2f_cores server_rss=%.1fMB peak_rss=%.1fMB outcomes=%@ %@",
                agents, load.cycles, load.rate, load.firstRate, load.lastRate, load.claims.text, load.firstClaims.p99, load.lastClaims.p99,
                load.cycleLatency.p99, load.endsText, LoadSummary.describe(load.errors), LoadSummary.describe(load.expected), serverCores,
                Double(serverRSS) / 1_048_576, Double(serverPeakRSS) / 1_048_576, LoadSummary.describe(load.outcomes), check.description)
@@ -38,10 +42,16 @@ public struct FloorResult: Sendable {
 /// The runs behind `leadline bench floor|pgbench|compare`.
 public struct BenchRuns: Sendable {
     public let database: BenchDatabase
-    public let serve: ServeSettings
+    public var serve: ServeSettings
     public let seconds: Int
     public let fresh: Bool
     public let mix: CallMix
+    /// The agents' pause between calls (nil: closed loop).
+    public var think: ThinkTime?
+    /// Report cycles/s and claim latency every this many seconds of a floor run (nil: only
+    /// at the end), to `report`.
+    public var reportEvery: Int?
+    public var report: (@Sendable (IntervalFigures) -> Void)?
 
     public init(database: BenchDatabase, serve: ServeSettings, seconds: Int, fresh: Bool, mix: CallMix = CallMix()) {
         self.database = database
@@ -74,7 +84,7 @@ public struct BenchRuns: Sendable {
             throw error
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let load = FloorLoad(agents: agents, ports: servers.map(\.port), seconds: seconds, mix: mix)
+        let load = FloorLoad(agents: agents, ports: servers.map(\.port), seconds: seconds, mix: mix, think: think)
         let samples = Mutex<[(at: UInt64, cpu: Double, rss: Int, peak: Int)]>([])
         let sampler = Task {
             while !Task.isCancelled {
@@ -89,7 +99,7 @@ public struct BenchRuns: Sendable {
         }
         let summary: LoadSummary
         do {
-            summary = try await load.run(group: group)
+            summary = try await load.run(group: group, reportEvery: reportEvery, report: report)
         } catch {
             sampler.cancel()
             for s in servers { await s.stop() }
@@ -109,7 +119,7 @@ public struct BenchRuns: Sendable {
         if let a, let b, b.at > a.at { cores = (b.cpu - a.cpu) / (Double(b.at - a.at) / 1e9) }
         let check = try Self.check(conninfo: conninfo, since: since, leads: leads)
         return FloorResult(agents: count, load: summary, serverCores: cores, serverRSS: b?.rss ?? 0, serverPeakRSS: all.map(\.peak).max() ?? 0,
-                           check: check)
+                           check: check, intervals: reportEvery.map { load.recorder.intervals(every: $0) } ?? [], think: think)
     }
 
     /// pgbench with `clients` clients on the same data and server.

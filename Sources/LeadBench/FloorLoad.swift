@@ -39,15 +39,18 @@ public struct CallMix: Sendable {
 }
 
 /// The floor load: N agent connections, each looping CLAIM → DISPOSE/CONVERT as fast as
-/// the server answers (a closed loop, like pgbench), for a fixed window after every agent
-/// has authenticated. At the end of the window each agent finishes the call it holds
-/// (so no lease is left behind) and says QUIT.
+/// the server answers (a closed loop, like pgbench), or with a think time between calls
+/// (`think`: a realistic floor), for a fixed window after every agent has authenticated.
+/// At the end of the window each agent finishes the call it holds (so no lease is left
+/// behind) and says QUIT; an agent between calls says QUIT at once.
 public final class FloorLoad: Sendable {
     public let agents: [BenchAgent]
     public let ports: [Int]
     public let host: String
     public let mix: CallMix
     public let recorder: LoadRecorder
+    /// The pause between an agent's calls; nil: none (closed loop).
+    public let think: ThinkTime?
     private let handlers = Mutex<[NIOLoopBound<FloorAgentHandler>]>([])
     private let ready = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
@@ -57,8 +60,9 @@ public final class FloorLoad: Sendable {
     public let source: String?
 
     public init(agents: [BenchAgent], host: String = "127.0.0.1", source: String? = nil, ports: [Int], seconds: Int,
-                mix: CallMix = CallMix()) {
+                mix: CallMix = CallMix(), think: ThinkTime? = nil) {
         self.agents = agents
+        self.think = think
         self.host = host
         self.source = source
         self.ports = ports
@@ -68,7 +72,10 @@ public final class FloorLoad: Sendable {
 
     /// Connects every agent (spread over `ports` round-robin), waits for all AUTHs, runs
     /// the window, waits for every agent to finish its call, and returns the figures.
-    public func run(group: MultiThreadedEventLoopGroup) async throws -> LoadSummary {
+    /// With `reportEvery`, `report` gets each interval's figures (cycles/s, claim latency)
+    /// as soon as the interval is over.
+    public func run(group: MultiThreadedEventLoopGroup, reportEvery: Int? = nil,
+                    report: (@Sendable (IntervalFigures) -> Void)? = nil) async throws -> LoadSummary {
         let channels = try await withThrowingTaskGroup(of: Channel.self) { tasks in
             var out: [Channel] = []
             var index = 0
@@ -94,7 +101,25 @@ public final class FloorLoad: Sendable {
         for bound in handlers.withLock({ $0 }) {
             bound.eventLoop.execute { bound.value.go() }
         }
-        try await Task.sleep(for: .seconds(recorder.duration))
+        if let every = reportEvery, every > 0, let report {
+            // Each interval is reported a second after it ends (its last replies recorded).
+            var start = 0
+            while start < recorder.duration {
+                let length = min(every, recorder.duration - start)
+                let due = recorder.beganAt + UInt64(start + length) * 1_000_000_000
+                let wait = Int64(bitPattern: due &- monotonicNanos())
+                if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                try await Task.sleep(for: .seconds(start + length < recorder.duration ? 1 : 0))
+                report(recorder.interval(start: start, length: length))
+                start += length
+            }
+        } else {
+            try await Task.sleep(for: .seconds(recorder.duration))
+        }
+        // The window is over: agents waiting between calls quit now, not after their pause.
+        for bound in handlers.withLock({ $0 }) {
+            bound.eventLoop.execute { bound.value.windowOver() }
+        }
         let drain = ContinuousClock.now + .seconds(60)
         while finished.load(ordering: .relaxed) < agents.count, ContinuousClock.now < drain {
             try await Task.sleep(for: .milliseconds(50))
@@ -133,7 +158,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum Phase { case hello, auth, ready, claiming, disposing, converting, fallback, quitting, done }
+    enum Phase { case hello, auth, ready, thinking, claiming, disposing, converting, fallback, quitting, done }
 
     let agent: BenchAgent
     unowned let load: FloorLoad
@@ -151,6 +176,8 @@ final class FloorAgentHandler: ChannelInboundHandler {
     var lease = ""
     var outcome = ""
     var converts = 0
+    /// The pause before the next CLAIM (think-time mode), on this channel's event loop.
+    var pause: Scheduled<Void>?
 
     init(agent: BenchAgent, load: FloorLoad, mix: CallMix) {
         self.agent = agent
@@ -164,6 +191,8 @@ final class FloorAgentHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelInactive(context: ChannelHandlerContext) {
+        pause?.cancel()
+        pause = nil
         if phase != .done && phase != .quitting {
             recorder.error("CONNECTION_CLOSED")
             if phase == .hello || phase == .auth { load.agentFailed() } else { load.agentFinished() }
@@ -201,9 +230,41 @@ final class FloorAgentHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
-    /// The window opened: start calling.
+    /// The window opened: start calling (in think-time mode after a random first pause,
+    /// see `ThinkTime.firstClaimNanos`).
     func go() {
         guard phase == .ready else { return }
+        if let think = load.think {
+            wait(nanos: think.firstClaimNanos(rng.next()))
+        } else {
+            claim()
+        }
+    }
+
+    /// A call ended: claim again at once (closed loop) or after the think time.
+    private func next() {
+        guard let think = load.think, !recorder.isOver else {
+            claim()
+            return
+        }
+        wait(nanos: think.pauseNanos(rng.next()))
+    }
+
+    /// Waits on the event loop's timer (no thread, no busy loop), then claims.
+    private func wait(nanos: UInt64) {
+        guard let context else { return }
+        phase = .thinking
+        pause = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(nanos))) { [self] in
+            pause = nil
+            claim()
+        }
+    }
+
+    /// The measured window is over: an agent between calls quits now.
+    func windowOver() {
+        guard phase == .thinking else { return }
+        pause?.cancel()
+        pause = nil
         claim()
     }
 
@@ -241,7 +302,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
                 phase = .done
                 context?.close(promise: nil)
             }
-        case .ready, .done:
+        case .ready, .thinking, .done:
             break
         case .quitting:
             phase = .done
@@ -276,14 +337,14 @@ final class FloorAgentHandler: ChannelInboundHandler {
             default:
                 recorder.error("DISPOSE:MALFORMED")
             }
-            claim()
+            next()
         case .converting:
             let now = monotonicNanos()
             recorder.end(verb: "CONVERT", micros: (now - endSent) / 1000, at: now)
             switch parsed {
             case .success(.ok):
                 recorder.cycle(micros: (now - cycleStart) / 1000, outcome: "convert", at: now)
-                claim()
+                next()
             case .success(.error(_, let code, _)) where code == "NOT_SERVICEABLE" || code == "DEVICE_NOT_SUPPORTED":
                 // The catalogue refused the order: the call ends with that disposition.
                 recorder.expected(code)
@@ -299,7 +360,7 @@ final class FloorAgentHandler: ChannelInboundHandler {
                 send("DISPOSE lead=\(lead) lease=\(lease) code=not_interested reason=other note=convert_failed")
             default:
                 recorder.error("CONVERT:MALFORMED")
-                claim()
+                next()
             }
         }
     }

@@ -127,6 +127,27 @@ public final class LoadRecorder: Sendable {
         state.withLock { $0.expected[code, default: 0] += 1 }
     }
 
+    /// The figures of seconds [start, start + length) of the window (clamped to it).
+    public func interval(start: Int, length: Int) -> IntervalFigures {
+        state.withLock { st in
+            let r = (start..<(start + length)).clamped(to: 0..<st.seconds.count)
+            var h = microsecondHistogram()
+            var cycles = 0
+            for s in r {
+                cycles += st.seconds[s].cycles
+                h.add(st.seconds[s].claims)
+            }
+            return IntervalFigures(start: r.lowerBound, seconds: r.count, cycles: cycles, claims: LatencySummary(h))
+        }
+    }
+
+    /// The window cut into intervals of `every` seconds (the last one shorter when `every`
+    /// does not divide the window).
+    public func intervals(every: Int) -> [IntervalFigures] {
+        guard every > 0 else { return [] }
+        return stride(from: 0, to: duration, by: every).map { interval(start: $0, length: Swift.min(every, duration - $0)) }
+    }
+
     /// The figures of the run.
     public func summary() -> LoadSummary {
         state.withLock { st in

@@ -17,13 +17,15 @@ struct BenchCommand: AsyncParsableCommand {
             starts from the same data, and starts its own `leadline serve` (this binary) on 127.0.0.1.
             The database must be given as a libpq keyword conninfo (host=… dbname=…), or --data-dir.
             """,
-        subcommands: [BenchFloor.self, BenchPgbench.self, BenchCompare.self, BenchWakeup.self, BenchIdle.self,
+        subcommands: [BenchFloor.self, BenchSoak.self, BenchPgbench.self, BenchCompare.self, BenchWakeup.self, BenchIdle.self,
                       BenchHostile.self, BenchFlood.self, BenchFuzz.self])
 }
 
 /// Options every bench command shares.
 struct BenchOptions: ParsableArguments {
-    @Option(help: "Seconds of each measured run.") var seconds = 60
+    @Option(name: .customLong("seconds"), help: "Seconds of each measured run (default 60; soak: 600).") var secondsOption: Int?
+    /// The window of each run: --seconds, or 60.
+    var seconds: Int { secondsOption ?? 60 }
     @Option(help: "leadline serve instances sharing the database (agents are spread round-robin).") var instances = 1
     @Option(name: .customLong("pool-size"), help: "Database pool of each leadline serve instance.") var poolSize = 8
     @Option(name: .customLong("base-port"), help: "Port of the first leadline serve instance.") var basePort = 17878
@@ -33,14 +35,14 @@ struct BenchOptions: ParsableArguments {
     @Flag(name: .customLong("no-fresh"), help: "Run on the seeded database itself instead of a fresh copy per run.")
     var noFresh = false
 
-    func runs(_ conninfo: String) -> BenchRuns {
+    func runs(_ conninfo: String, seconds: Int? = nil) -> BenchRuns {
         var serve = ServeSettings()
         serve.instances = instances
         serve.poolSize = poolSize
         serve.basePort = basePort
         serve.extra = serveArgs
         serve.logDirectory = logDir
-        return BenchRuns(database: BenchDatabase(conninfo: conninfo), serve: serve, seconds: seconds, fresh: !noFresh)
+        return BenchRuns(database: BenchDatabase(conninfo: conninfo), serve: serve, seconds: seconds ?? self.seconds, fresh: !noFresh)
     }
 }
 
@@ -54,25 +56,110 @@ func counts(_ text: String) throws -> [Int] {
 struct BenchFloor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "floor",
-        abstract: "N agent connections loop CLAIM → DISPOSE/CONVERT over the protocol; cycles/s, claim latency, server CPU/RSS, overlap check.")
+        abstract: "N agent connections loop CLAIM → DISPOSE/CONVERT over the protocol; cycles/s, claim latency, server CPU/RSS, overlap check.",
+        discussion: """
+            Without --think the agents claim again as soon as a call is answered (a closed loop at saturation). \
+            With --think MIN-MAX each agent waits a random time, uniform in MIN–MAX seconds, after each call before \
+            its next CLAIM (a realistic floor: --think 30-300 --agents 10000), and makes its first CLAIM at a random \
+            time in the window's first MAX seconds; the waits are event-loop timers (one client thread for all \
+            agents). In that mode leadline serve runs with --max-connections (agents + 1000), --idle-timeout \
+            (MAX + 60 s) and --max-unauthenticated-per-address 0, before any --serve-arg.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var bench: BenchOptions
     @Option(help: "Agent counts to run, one run each (e.g. 1,8,64,256,1000).") var agents = "256"
+    @Option(help: ArgumentHelp("Think time: seconds each agent waits between a call and its next CLAIM, uniform in MIN-MAX (e.g. 30-300).",
+                               valueName: "MIN-MAX"))
+    var think: String?
+    @Option(name: .customLong("report-every"), help: "Print cycles/s and claim latency every this many seconds of the window.")
+    var reportEvery: Int?
+
+    func validate() throws {
+        if let think { do { _ = try ThinkTime(parsing: think) } catch { throw ValidationError("\(error)") } }
+        if let reportEvery, reportEvery <= 0 { throw ValidationError("--report-every must be a positive number of seconds") }
+    }
 
     func run() async throws {
         raiseOpenFileLimit()
         let list = try counts(agents)
+        let pause = try think.map(ThinkTime.init(parsing:))
+        let every = reportEvery
         let failed = try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
             var failed = false
             for n in list {
-                let result = try await bench.runs(conninfo).floor(agents: n)
+                var runs = bench.runs(conninfo)
+                if let pause {
+                    runs.think = pause
+                    runs.serve.extra = thinkServeArgs(agents: n, think: pause) + runs.serve.extra
+                }
+                runs.reportEvery = every
+                runs.report = { BenchLog.say("agents=\(n) " + $0.line) }
+                let result = try await runs.floor(agents: n)
                 BenchLog.say(result.line)
                 if !result.check.passed { failed = true }
             }
             return failed
         }
         if failed { throw CommandFailure("the correctness check failed") }
+    }
+}
+
+/// leadline serve's client limits for a think-time floor: every agent gets a connection,
+/// none is closed as idle during its pause, and the agents (all from 127.0.0.1) may all be
+/// logging in at once.
+func thinkServeArgs(agents: Int, think: ThinkTime) -> [String] {
+    ["--max-connections", String(agents + 1000), "--idle-timeout", String(Int(think.max.rounded(.up)) + 60),
+     "--max-unauthenticated-per-address", "0"]
+}
+
+struct BenchSoak: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "A long closed-loop floor run (default 256 agents, 600 s): cycles/s and claim latency per minute; fails on decay or a failed check.",
+        discussion: """
+            The same run as `bench floor` (one leadline serve, a fresh copy of the seeded database), reported every \
+            --report-every seconds (default 60). Exits non-zero if the last full interval's cycles/s is more than \
+            --max-drop percent (default 10) below the first interval's, or if the overlap check fails.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Agents (closed loop).") var agents = 256
+    @Option(name: .customLong("report-every"), help: "Seconds per reporting interval.") var reportEvery = 60
+    @Option(name: .customLong("max-drop"), help: "Largest allowed drop of the last interval's cycles/s below the first's, in percent.")
+    var maxDrop = DecayVerdict.defaultMaxDropPercent
+
+    func validate() throws {
+        let window = bench.secondsOption ?? 600
+        guard agents > 0 else { throw ValidationError("--agents must be positive") }
+        guard reportEvery > 0, window >= 2 * reportEvery else {
+            throw ValidationError("--seconds (\(window)) must cover at least two --report-every intervals (\(reportEvery) s)")
+        }
+        guard maxDrop >= 0, maxDrop < 100 else { throw ValidationError("--max-drop is a percentage from 0 to 100") }
+    }
+
+    func run() async throws {
+        raiseOpenFileLimit()
+        let (n, every, allowed) = (agents, reportEvery, maxDrop)
+        let verdict = try await database.withDatabase(logger: commandLogger("leadline.bench")) { conninfo in
+            var runs = bench.runs(conninfo, seconds: bench.secondsOption ?? 600)
+            runs.reportEvery = every
+            runs.report = { BenchLog.say($0.line) }
+            let result = try await runs.floor(agents: n)
+            BenchLog.say(result.line)
+            BenchLog.say("")
+            BenchLog.say("| interval | cycles/s | claim p50 ms | claim p99 ms | claim p99.9 ms |")
+            BenchLog.say("|---|---|---|---|---|")
+            for i in result.intervals {
+                BenchLog.say(String(format: "| %d–%d s | %.0f | %.2f | %.2f | %.2f |", i.start, i.start + i.seconds, i.rate,
+                                    i.claims.p50, i.claims.p99, i.claims.p999))
+            }
+            let verdict = DecayVerdict.judge(result.intervals, maxDropPercent: allowed, checkPassed: result.check.passed)
+            BenchLog.say(verdict.description)
+            return verdict
+        }
+        if !verdict.passed { throw CommandFailure(verdict.checkPassed ? "the soak decayed: \(verdict)" : "the correctness check failed") }
     }
 }
 
