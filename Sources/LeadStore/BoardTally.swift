@@ -30,6 +30,11 @@ public struct BoardTally: Sendable {
         public let folded: Int
         /// Teams whose sums changed (each was NOTIFYed on `channel`).
         public let teams: [Int64]
+
+        public init(folded: Int, teams: [Int64]) {
+            self.folded = folded
+            self.teams = teams
+        }
     }
 
     /// One fold at `now`. Returns `Fold(folded: 0, teams: [])` when another connection is

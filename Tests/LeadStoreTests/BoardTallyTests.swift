@@ -40,7 +40,7 @@ import Testing
         let floor = try await Floor.make()
         let teams = ["north", "south"]
         try floor.team("north")
-        try floor.team("south", timeZone: "America/New_York", grace: "2 minutes")
+        try floor.team("south", timeZone: "Asia/Singapore", grace: "2 minutes")
         var agents: [(id: Int64, name: String, team: String)] = []
         for team in teams {
             for n in 0..<3 {
@@ -59,8 +59,13 @@ import Testing
         }
         let c = try floor.connect()
         defer { c.close() }
+        // South starts in starred mode with a few stars, so `claimable` differs from `ready`.
+        _ = try control.setTeam(c, team: "south", changes: TeamChanges(starredMode: true), by: boss, now: now)
+        _ = try control.star(c, true, filter: StarFilter(view: .notCalled, team: "south"), by: boss, now: now)
         var held: [(lead: Int64, agent: Int64, lease: Int64)] = []
         var folds = 0, fastAnswers = 0
+        var seen: [String: Int] = [:]  // the most of each count the floor had at once
+        var refusals: [String: Int] = [:]
 
         func compare(_ label: String) throws {
             // At the floor's time and at moments after it (the kept counts serve any `now`
@@ -70,29 +75,42 @@ import Testing
                 let kept = try control.queues(c, team: nil, by: boss, now: at)
                 let counted = try control.queuesByCount(c, team: nil, by: boss, now: at)
                 #expect(kept == counted, "seed \(seed), \(label), now+\(Int(offset)) s\nkept:    \(kept)\ncounted: \(counted)")
+                for row in counted where row.view == "all" {
+                    for (key, n) in [("held", row.held), ("scheduled", row.scheduled), ("breached", row.breached),
+                                     ("callbacks_next_hour", row.callbacksNextHour), ("callbacks_overdue", row.callbacksOverdue),
+                                     ("ready", row.ready), ("claimable<ready", row.ready - row.claimable)] {
+                        seen[key] = max(seen[key] ?? 0, n)
+                    }
+                }
                 if try keptOnly(c, now: at) > 0 { fastAnswers += 1 }
             }
         }
 
-        for step in 0..<70 {
+        for step in 0..<100 {
             let roll = Int.random(in: 0..<100, using: &rng)
             let label = "step \(step) roll \(roll)"
             switch roll {
-            case 0..<22:  // a claim
+            case 0..<25:  // a claim
                 let agent = agents.randomElement(using: &rng)!
                 let view: View? = [nil, .highEnd, .notCalled, .callback].randomElement(using: &rng)!
-                if case .claimed(let lead) = try queue.claim(c, agent: agent.id, now: now, view: view) {
-                    held.append((lead.id, agent.id, lead.lease))
+                switch try queue.claim(c, agent: agent.id, now: now, view: view) {
+                case .claimed(let lead): held.append((lead.id, agent.id, lead.lease))
+                case .empty: refusals["claim empty", default: 0] += 1
+                case .refused(let refusal): refusals["claim \(refusal.code)", default: 0] += 1
                 }
-            case 22..<42:  // a disposition of a held lead
+            case 25..<45:  // a disposition of a held lead
                 guard !held.isEmpty else { break }
                 let h = held.remove(at: Int.random(in: 0..<held.count, using: &rng))
-                let code = [Disposition.callback, .notReachable, .notInterested, .willPlaceOrder, .wrongNumber]
+                let code = [Disposition.callback, .callback, .callback, .notReachable, .notInterested, .willPlaceOrder, .wrongNumber]
                     .randomElement(using: &rng)!
                 let at = code == .callback ? now.addingTimeInterval(Double.random(in: 600...10_800, using: &rng)) : nil
-                _ = try? desk.dispose(c, lead: h.lead, agent: h.agent, lease: h.lease, code: code, note: "called the customer",
-                                      at: at, reason: code == .notInterested ? .priceTooLow : nil, now: now)
-            case 42..<48:  // released without a call
+                do {
+                    _ = try desk.dispose(c, lead: h.lead, agent: h.agent, lease: h.lease, code: code, note: "called the customer",
+                                         at: at, reason: code == .notInterested ? .priceTooLow : nil, now: now)
+                } catch let refusal as Refusal {
+                    refusals["\(refusal.code)", default: 0] += 1
+                }
+            case 45..<48:  // released without a call
                 guard !held.isEmpty else { break }
                 let h = held.remove(at: Int.random(in: 0..<held.count, using: &rng))
                 _ = try? queue.release(c, lead: h.lead, agent: h.agent, lease: h.lease, now: now, note: "customer busy")
@@ -100,10 +118,10 @@ import Testing
                 let team = teams.randomElement(using: &rng)!
                 let filter = StarFilter(view: [nil, .highEnd, .notCalled, .callback].randomElement(using: &rng)!, team: team)
                 _ = try? control.star(c, Bool.random(using: &rng), filter: filter, by: boss, now: now)
-            case 56..<60:  // starred mode on or off
+            case 56..<58:  // starred mode on or off
                 _ = try? control.setTeam(c, team: teams.randomElement(using: &rng)!,
                                          changes: TeamChanges(starredMode: Bool.random(using: &rng)), by: boss, now: now)
-            case 60..<67:  // a move between an agent and the pool
+            case 58..<67:  // a move between an agent and the pool
                 let agent = agents.randomElement(using: &rng)!
                 let toPool = Bool.random(using: &rng)
                 _ = try? control.move(c, from: toPool ? .agent(agent.name) : .pool, to: toPool ? .pool : .agent(agent.name),
@@ -115,7 +133,8 @@ import Testing
                                    createdAt: now.addingTimeInterval(-Double.random(in: 0...3600, using: &rng)), now: now)
                 }
             case 72..<88:  // time passes; the background passes run
-                now = now.addingTimeInterval(Double.random(in: 10...2400, using: &rng))
+                now = now.addingTimeInterval(Int.random(in: 0..<5, using: &rng) == 0 ? Double.random(in: 600...5400, using: &rng)
+                                                                                     : Double.random(in: 10...400, using: &rng))
                 _ = try queue.tick(c, now: now)
                 _ = try control.expireBoosts(c, now: now)
                 held.removeAll { h in
@@ -137,8 +156,10 @@ import Testing
         #expect(try control.queues(c, team: nil, by: boss, now: before) == control.queuesByCount(c, team: nil, by: boss, now: before))
         // The property is not vacuous: the sums answered, and the floor had all kinds of leads.
         #expect(fastAnswers > 100)
-        let all = try control.queuesByCount(c, team: nil, by: boss, now: now).filter { $0.view == "all" }
-        #expect(all.reduce(0) { $0 + $1.ready } > 0 && all.reduce(0) { $0 + $1.scheduled } > 0, "\(all)")
+        for key in ["held", "scheduled", "breached", "ready", "claimable<ready"] {
+            #expect(seen[key] ?? 0 > 0, "seed \(seed): never any \(key): \(seen), refusals \(refusals)")
+        }
+        #expect((seen["callbacks_next_hour"] ?? 0) + (seen["callbacks_overdue"] ?? 0) > 0, "seed \(seed): \(seen)")
         #expect(try c.query("SELECT count(*) AS n FROM lead_events WHERE kind IN ('sla_breached', 'callback_missed')").first?.int("n") ?? 0 > 0)
     }
 
