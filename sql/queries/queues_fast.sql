@@ -28,7 +28,10 @@ tallied AS (
         WHERE b.team_id = t.id AND b.view = v.view AND b.kind IN ('open', 'ready', 'ready_starred', 'scheduled', 'hcb_next', 'hcb_due')
         UNION ALL
         SELECT b.* FROM board_tally b
-        WHERE b.team_id = t.id AND b.view = v.view AND b.kind IN ('ready_due', 'cb_due') AND b.at <= $2::timestamptz
+        WHERE b.team_id = t.id AND b.view = v.view AND b.kind = 'ready_due' AND b.at <= $2::timestamptz
+        UNION ALL
+        SELECT b.* FROM board_tally b
+        WHERE b.team_id = t.id AND b.view = v.view AND b.kind = 'cb_due' AND b.at <= $2::timestamptz
         UNION ALL
         SELECT b.* FROM board_tally b
         WHERE b.team_id = t.id AND b.view = v.view AND b.kind = 'held' AND b.at > $2::timestamptz
