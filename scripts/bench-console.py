@@ -89,19 +89,29 @@ class Browser:
 
 
 class Feed:
-    """An open /api/events stream, read event by event."""
+    """An open /api/events stream, read event by event (http.client undoes the chunking)."""
     def __init__(self, browser):
-        self.s = browser.stream()
-        self.s.settimeout(30)
-        self.buf = b""
+        self.c = browser.conn()
+        cookie = "; ".join("%s=%s" % kv for kv in browser.cookies.items())
+        self.c.request("GET", "/api/events", headers={"Cookie": cookie, "Accept": "text/event-stream"})
+        self.r = self.c.getresponse()
+        assert self.r.status == 200, self.r.status
 
     def next_floor(self):
         while True:
-            while b"\n\n" not in self.buf:
-                self.buf += self.s.recv(1 << 20)
-            event, self.buf = self.buf.split(b"\n\n", 1)
-            if event.startswith(b"event: floor"):
-                return json.loads(event.split(b"data: ", 1)[1])
+            lines = []
+            while True:
+                line = self.r.readline()
+                if not line:
+                    raise EOFError("event stream closed")
+                if line in (b"\n", b"\r\n"):
+                    break
+                lines.append(line.rstrip(b"\r\n"))
+            if lines and lines[0] == b"event: floor":
+                return json.loads(b"".join(l[6:] for l in lines if l.startswith(b"data: ")))
+
+    def close(self):
+        self.c.close()
 
 
 def held(floor, team):
@@ -118,6 +128,7 @@ def claim_to_page(b, a):
         f.flush()
         return f.readline().decode().strip()
 
+    f.readline()  # the server's HELLO line
     reply = call("AUTH agent=%s token=%s" % (a.claim_agent, a.claim_token))
     assert reply.startswith("OK"), reply
     team = dict(kv.split("=", 1) for kv in reply.split()[1:])["team"]
@@ -138,7 +149,7 @@ def claim_to_page(b, a):
         while held(feed.next_floor(), team) != base:
             pass
         releases.append(time.monotonic() - t)
-    feed.s.close()
+    feed.close()
     p.close()
     summary("claim to page (held +1)", claims)
     summary("release to page (held -1)", releases)
