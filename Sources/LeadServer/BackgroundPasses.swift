@@ -10,15 +10,15 @@ import ServiceLifecycle
 /// agents who went away return to the queue, then FloorControl's passes (SIGNAL boosts
 /// that ran out, each team's end-of-shift unstar at its local time); every few seconds it
 /// refreshes the queue-depth gauge. Alongside, once a minute, it refreshes the BI rollups
-/// (`BIRollup`, docs/BI.md) so the views stay current, and every half second it folds the
+/// (`BIRollup`, docs/BI.md) so the views stay current, and every half second (real time) it folds the
 /// board's change log into the kept queue counts (`BoardTally`, behind QUEUES and the
 /// console's board). Several instances may run it at once (the SQL skips locked rows; a
 /// fold already running elsewhere makes this one's a no-op).
 ///
 /// Time comes from the injected `FloorClock`: each pass runs at `clock.now()` and the tick
 /// and BI intervals are slept on the clock, so a test with a `ManualClock` runs the passes
-/// by advancing time. (Only the queue-depth gauge's pacing uses real time: it bounds the
-/// real cost of the count.)
+/// by advancing time. (Only the queue-depth gauge's and the board fold's pacing use real
+/// time: they bound the real cost of the database work.)
 public struct BackgroundPasses: Service {
     let pool: PostgresPool
     let interval: Double
@@ -108,8 +108,11 @@ public struct BackgroundPasses: Service {
                 failing = true
             }
             if full { continue }
+            // Paced in real time, not on the floor clock: the pace bounds the database's
+            // work (like the queue-depth gauge), and a test's ManualClock then sees no
+            // sleeper come and go (the fold's `now` is still the floor clock's).
             do {
-                try await clock.sleep(for: .milliseconds(Int(Self.boardFoldInterval * Double.random(in: 0.8...1.2) * 1000)))
+                try await Task.sleep(for: .milliseconds(Int(Self.boardFoldInterval * Double.random(in: 0.8...1.2) * 1000)))
             } catch {
                 return
             }
