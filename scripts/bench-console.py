@@ -10,6 +10,10 @@ It logs in like a browser (login form, CSRF), then measures:
   2. the queries behind it uncached: POST /api/verb QUEUES and AGENTS, `--runs` times each;
   3. change to page: with one live feed open, PAUSE then RESUME `--pause-agent` and time
      until a `floor` event shows the new status;
+  3b. with `--claim-agent NAME --claim-token TOKEN --protocol-port N`: CLAIM on the
+     protocol port as that agent, time until a `floor` event shows its team's `held` one
+     higher (a claim sends no NOTIFY of its own: it reaches the board through the board
+     fold's `leadline_board`), then RELEASE and time until `held` is back;
   4. memory: the server's RSS (from /proc/PID/status) before and after opening `--boards`
      live feeds (each one HTTP connection with an open event stream), held for 5 s.
 """
@@ -84,6 +88,73 @@ class Browser:
         return s
 
 
+class Feed:
+    """An open /api/events stream, read event by event (http.client undoes the chunking)."""
+    def __init__(self, browser):
+        self.c = browser.conn()
+        cookie = "; ".join("%s=%s" % kv for kv in browser.cookies.items())
+        self.c.request("GET", "/api/events", headers={"Cookie": cookie, "Accept": "text/event-stream"})
+        self.r = self.c.getresponse()
+        assert self.r.status == 200, self.r.status
+
+    def next_floor(self):
+        while True:
+            lines = []
+            while True:
+                line = self.r.readline()
+                if not line:
+                    raise EOFError("event stream closed")
+                if line in (b"\n", b"\r\n"):
+                    break
+                lines.append(line.rstrip(b"\r\n"))
+            if lines and lines[0] == b"event: floor":
+                return json.loads(b"".join(l[6:] for l in lines if l.startswith(b"data: ")))
+
+    def close(self):
+        self.c.close()
+
+
+def held(floor, team):
+    return next(int(r["held"]) for r in floor["queues"] if r["team"] == team and r["view"] == "all")
+
+
+def claim_to_page(b, a):
+    """CLAIM / RELEASE on the protocol port; time until the board's `held` shows it."""
+    p = socket.create_connection((b.host, a.protocol_port), timeout=30)
+    f = p.makefile("rwb")
+
+    def call(line):
+        f.write((line + "\r\n").encode())
+        f.flush()
+        return f.readline().decode().strip()
+
+    f.readline()  # the server's HELLO line
+    reply = call("AUTH agent=%s token=%s" % (a.claim_agent, a.claim_token))
+    assert reply.startswith("OK"), reply
+    team = dict(kv.split("=", 1) for kv in reply.split()[1:])["team"]
+    feed = Feed(b)
+    base = held(feed.next_floor(), team)
+    claims, releases = [], []
+    for _ in range(5):
+        t = time.monotonic()
+        reply = call("CLAIM")
+        assert reply.startswith("OK"), reply
+        fields = dict(kv.split("=", 1) for kv in reply.split()[1:] if "=" in kv)
+        while held(feed.next_floor(), team) != base + 1:
+            pass
+        claims.append(time.monotonic() - t)
+        t = time.monotonic()
+        reply = call("RELEASE lead=%s lease=%s note=bench" % (fields["lead"], fields["lease"]))
+        assert reply.startswith("OK"), reply
+        while held(feed.next_floor(), team) != base:
+            pass
+        releases.append(time.monotonic() - t)
+    feed.close()
+    p.close()
+    summary("claim to page (held +1)", claims)
+    summary("release to page (held -1)", releases)
+
+
 def summary(name, samples):
     samples = sorted(samples)
     p = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
@@ -97,6 +168,9 @@ def main():
     ap.add_argument("--token", required=True)
     ap.add_argument("--pause-agent")
     ap.add_argument("--pid", type=int)
+    ap.add_argument("--claim-agent")
+    ap.add_argument("--claim-token")
+    ap.add_argument("--protocol-port", type=int, default=7878)
     ap.add_argument("--boards", type=int, default=200)
     ap.add_argument("--runs", type=int, default=20)
     a = ap.parse_args()
@@ -149,6 +223,9 @@ def main():
             samples.append(time.monotonic() - t)
         s.close()
         summary("change to page (PAUSE/RESUME)", samples)
+
+    if a.claim_agent:
+        claim_to_page(b, a)
 
     if a.pid:
         before = rss_kb(a.pid)

@@ -11,16 +11,18 @@ import Synchronization
 ///
 /// It exists so that 200 open boards cost one query per change, not 200 polls: a single
 /// LISTEN connection hears `leadline_ready` (a lead became claimable or moved),
-/// `leadline_agents` (an agent's status or skills changed) and `leadline_breach` (the SLA
-/// watcher recorded a breach, on any instance). A breach is pushed to the boards of its
+/// `leadline_agents` (an agent's status or skills changed), `leadline_breach` (the SLA
+/// watcher recorded a breach, on any instance) and `leadline_board` (a board fold changed
+/// a team's kept counts: any claim, disposition, star, move… within half a second). A breach is pushed to the boards of its
 /// team at once; every other change marks the team dirty, and one refresh loop computes
 /// the team's queues (and, when a board of that team is open, its agents) once and fans
 /// the result out to all of that team's subscribers. Refreshes are at least `minimumGap`
 /// apart (a burst of changes costs one query), and every `fallback` the open teams are
-/// refreshed anyway (NOTIFY is a hint; queue ages grow without one). On a floor where the
-/// count itself is slow (the QUEUES query reads every open lead: seconds at 1M), both
-/// stretch with it: the gap is at least the last refresh's time and the fallback at least
-/// ten times it, so the feed never takes more than about half of one database connection.
+/// refreshed anyway (NOTIFY is a hint; queue ages grow without one). QUEUES reads the kept
+/// counts (`BoardTally`: milliseconds at 1M leads); should a refresh still be slow (AGENTS
+/// of a thousand agents, a loaded database), both stretch with it: the gap is at least the
+/// last refresh's time and the fallback at least ten times it, so the feed never takes
+/// more than about half of one database connection.
 ///
 /// The numbers come from LeadStore's `FloorControl.queues`/`agents`, the same SQL and the
 /// same team boundary as the protocol's QUEUES and AGENTS: a team's subscribers are
@@ -74,8 +76,9 @@ final class FloorFeed: Sendable {
     let fallback: Duration
     /// A comment line to every subscriber this often, so a closed browser is noticed.
     let keepAlive: Duration
-    /// The statement limit of a refresh instead of the pool's `query_timeout` (3 s): the
-    /// QUEUES count takes seconds on a floor of a million open leads.
+    /// The statement limit of a refresh instead of the pool's `query_timeout` (3 s): QUEUES
+    /// falls back to counting every open lead (seconds at a million) for a `now` the kept
+    /// counts no longer tell apart, e.g. right after a server's clock was set back.
     static let refreshTimeout = PostgresTimeout.after(.seconds(60))
 
     init(pool: PostgresPool, conninfo: String, clock: any FloorClock, logger: Logger,
@@ -87,7 +90,8 @@ final class FloorFeed: Sendable {
         self.fallback = fallback
         self.keepAlive = keepAlive
         listener = PostgresListener(conninfo: conninfo,
-                                    channels: [LeadQueue.readyChannel, FloorControl.agentChannel, LeadQueue.breachChannel],
+                                    channels: [LeadQueue.readyChannel, FloorControl.agentChannel, LeadQueue.breachChannel,
+                                               BoardTally.channel],
                                     logger: logger)
         (wakeStream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -169,7 +173,8 @@ final class FloorFeed: Sendable {
                     markDirty(nil)
                 case .notification(let note):
                     let parts = note.payload.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-                    // Every payload starts with the team id, but leadline_agents' (agent:team:status).
+                    // Every payload starts with the team id (leadline_board's is only that), but
+                    // leadline_agents' (agent:team:status).
                     let team = note.channel == FloorControl.agentChannel ? parts.dropFirst().first.flatMap { Int64($0) }
                                                                          : parts.first.flatMap { Int64($0) }
                     if note.channel == LeadQueue.breachChannel, let team, parts.count >= 4 {

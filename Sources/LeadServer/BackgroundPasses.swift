@@ -10,12 +10,15 @@ import ServiceLifecycle
 /// agents who went away return to the queue, then FloorControl's passes (SIGNAL boosts
 /// that ran out, each team's end-of-shift unstar at its local time); every few seconds it
 /// refreshes the queue-depth gauge. Alongside, once a minute, it refreshes the BI rollups
-/// (`BIRollup`, docs/BI.md) so the views stay current. Several instances may run it at once (the SQL skips locked rows).
+/// (`BIRollup`, docs/BI.md) so the views stay current, and every half second (real time) it folds the
+/// board's change log into the kept queue counts (`BoardTally`, behind QUEUES and the
+/// console's board). Several instances may run it at once (the SQL skips locked rows; a
+/// fold already running elsewhere makes this one's a no-op).
 ///
 /// Time comes from the injected `FloorClock`: each pass runs at `clock.now()` and the tick
 /// and BI intervals are slept on the clock, so a test with a `ManualClock` runs the passes
-/// by advancing time. (Only the queue-depth gauge's pacing uses real time: it bounds the
-/// real cost of the count.)
+/// by advancing time. (Only the queue-depth gauge's and the board fold's pacing use real
+/// time: they bound the real cost of the database work.)
 public struct BackgroundPasses: Service {
     let pool: PostgresPool
     let interval: Double
@@ -32,6 +35,9 @@ public struct BackgroundPasses: Service {
     static let biRefreshTimeout = PostgresTimeout.after(.seconds(600))
     /// Seconds between BI rollup refreshes; 0 = none from this instance.
     let biInterval: Double
+    /// Seconds between board folds: a change reaches an open board within this plus the
+    /// feed's refresh (docs/CONSOLE.md "Performance").
+    static let boardFoldInterval = 0.5
 
     public init(pool: PostgresPool, interval: Double, biInterval: Double = 60, metrics: ServerMetrics,
                 clock: any FloorClock, logger: Logger) {
@@ -46,6 +52,7 @@ public struct BackgroundPasses: Service {
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runTicks() }
+            group.addTask { await self.runBoardFold() }
             if biInterval > 0 { group.addTask { await self.runBIRefresh() } }
         }
     }
@@ -75,6 +82,37 @@ public struct BackgroundPasses: Service {
             }
             do {
                 try await clock.sleep(for: .seconds(biInterval * Double.random(in: 0.9...1.1)))
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// The board fold: its own loop, so a long first fold after a bulk import (50,000 log
+    /// entries per pass) never delays the lease reaper. A full batch is followed at once by
+    /// the next one.
+    private func runBoardFold() async {
+        var failing = false
+        let clock = self.clock
+        while !Task.isCancelled {
+            var full = false
+            do {
+                let fold = try await pool.withConnection(timeout: BoardTally.foldTimeout) { c in try BoardTally().fold(c, now: clock.now()) }
+                full = fold.folded >= BoardTally.defaultBatch
+                if failing { logger.info("board fold running again") }
+                failing = false
+            } catch {
+                if Task.isCancelled { return }
+                metrics.backgroundFailures.increment()
+                if !failing { logger.warning("board fold failed; retrying", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            if full { continue }
+            // Paced in real time, not on the floor clock: the pace bounds the database's
+            // work (like the queue-depth gauge), and a test's ManualClock then sees no
+            // sleeper come and go (the fold's `now` is still the floor clock's).
+            do {
+                try await Task.sleep(for: .milliseconds(Int(Self.boardFoldInterval * Double.random(in: 0.8...1.2) * 1000)))
             } catch {
                 return
             }

@@ -101,7 +101,21 @@ extension FloorControl {
     /// QUEUES: four rows per team (its three views in claim order, then `all`), teams by
     /// name; `team` nil = the overseer's team (a team lead) or every team (an admin).
     /// Checks: NOT_FOUND (team), DENIED (another team).
+    ///
+    /// Read from the kept counts (sql/queries/queues_fast.sql, `BoardTally`): a few rows per
+    /// team instead of every open lead. At a `now` the kept counts can no longer tell apart
+    /// (more than `BoardTally.defaultKeep` behind the last fold) it counts the leads
+    /// (`queuesByCount`).
     public func queues(_ c: PostgresConnection, team: String?, by overseer: Overseer, now: Date) throws -> [QueueRow] {
+        let id = try Self.viewedTeam(c, team, by: overseer)
+        let kept = try c.query(SQLFiles.query("queues_fast"), [id, now], prepared: true).rows
+        if !kept.isEmpty { return kept.map(QueueRow.init(row:)) }
+        return try c.query(SQLFiles.query("queues"), [id, now], prepared: true).rows.map(QueueRow.init(row:))
+    }
+
+    /// QUEUES by counting every open lead (sql/queries/queues.sql, where each number is
+    /// defined): what `queues` must equal, and its answer for a `now` long past.
+    public func queuesByCount(_ c: PostgresConnection, team: String?, by overseer: Overseer, now: Date) throws -> [QueueRow] {
         let id = try Self.viewedTeam(c, team, by: overseer)
         return try c.query(SQLFiles.query("queues"), [id, now], prepared: true).rows.map(QueueRow.init(row:))
     }

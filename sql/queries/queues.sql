@@ -9,6 +9,10 @@
 --   the lead was in when it breached (retries and follow-ups count as callback);
 --   callbacks_next_hour: callbacks not held, due within the next hour; callbacks_overdue:
 --   callbacks not held whose time + grace (their SLA deadline) has passed.
+-- This statement counts every open lead (seconds at a million): it is the definition.
+-- FloorControl.queues answers from the kept counts (queues_fast.sql, migration 0013),
+-- which must give these same rows (BoardTallyTests), and runs this one only for a `now`
+-- the kept counts no longer tell apart.
 --   $1 team (NULL = every team), $2 now
 WITH team AS (
     SELECT t.id, t.name, t.starred_mode,
