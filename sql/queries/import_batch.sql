@@ -27,6 +27,7 @@ upsert AS (
                 ELSE (date_trunc('day', created_at AT TIME ZONE time_zone) + interval '1 day') AT TIME ZONE time_zone
            END
     FROM staged
+    -- `outcome IS NULL` = open: the predicate of leads_open_customer_device (migration 0012)
     ON CONFLICT (phone, category, brand, model, variant) WHERE outcome IS NULL
     DO UPDATE SET quoted_price = EXCLUDED.quoted_price,
                   conditions = CASE WHEN EXCLUDED.conditions <> '' THEN EXCLUDED.conditions ELSE l.conditions END,
