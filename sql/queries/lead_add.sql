@@ -35,6 +35,7 @@ upsert AS (
                 ELSE (date_trunc('day', $15::timestamptz AT TIME ZONE t.time_zone) + interval '1 day') AT TIME ZONE t.time_zone
            END
     FROM team t LEFT JOIN device d ON true
+    -- `outcome IS NULL` = open: the predicate of leads_open_customer_device (migration 0012)
     ON CONFLICT (phone, category, brand, model, variant) WHERE outcome IS NULL
     DO UPDATE SET quoted_price = EXCLUDED.quoted_price,
                   conditions = CASE WHEN EXCLUDED.conditions <> '' THEN EXCLUDED.conditions ELSE l.conditions END,
