@@ -132,6 +132,12 @@ public struct FloorControl: Sendable {
         }
     }
 
+    /// Waits for the team's other many-lead actions (STAR/UNSTAR, MOVE) to commit, so two of
+    /// them never lock the same leads in different orders (sql/queries/floor_team_lock.sql).
+    static func takeTeamTurn(_ c: PostgresConnection, team: Int64) throws {
+        _ = try c.query(SQLFiles.query("floor_team_lock"), [team], prepared: true)
+    }
+
     /// Runs `attempt` again (up to 3 times, briefly spaced) when the database asks for a retry.
     private static func retrying<T>(_ attempt: () throws -> T) throws -> T {
         var tries = 0

@@ -103,6 +103,7 @@ extension FloorControl {
                 }
             }
             guard overseer.oversees(team: team) else { throw Refusal(.denied, "team: \(filter.team ?? "") is another team") }
+            try Self.takeTeamTurn(c, team: team)
             let view = filter.view == .allLeads ? nil : filter.view
             let row = try c.query(SQLFiles.query("star"), [
                 team, starred, filter.lead, view?.rawValue, filter.city, filter.source, filter.before, filter.after, overseer.id, now,

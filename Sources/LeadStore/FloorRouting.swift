@@ -97,6 +97,7 @@ extension FloorControl {
             if let receiver, receiver.status == .draining || receiver.status == .disabled {
                 throw Refusal(.agentNotActive, "to: \(receiver.name) is \(receiver.status.rawValue) and takes no new leads")
             }
+            try Self.takeTeamTurn(c, team: team)
             let limit = from == .pool ? (count ?? 0) + 1000 : (count ?? 100_000)
             let candidates: QueryResult
             if let source {

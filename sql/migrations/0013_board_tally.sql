@@ -235,7 +235,7 @@ CREATE INDEX board_tally_zero ON board_tally (kind) WHERE n = 0;
 -- p_now - p_keep, and breach minutes older than three days dropped. Returns how many
 -- entries it folded and the teams whose sums changed, and NOTIFYs leadline_board with
 -- each team id (the console's feed refreshes those teams). One fold at a time across
--- instances (an advisory lock; a second one returns at once with nothing done).
+-- instances (the row lock on board_fold; a second one returns at once with nothing done).
 CREATE FUNCTION board_fold_pass(p_now timestamptz, p_batch integer, p_keep interval)
 RETURNS TABLE (folded bigint, teams bigint[]) LANGUAGE plpgsql AS $$
 DECLARE
@@ -244,11 +244,14 @@ DECLARE
     n_folded bigint := 0;
     changed bigint[] := '{}';
 BEGIN
-    IF NOT pg_try_advisory_xact_lock(hashtext('leadline_board_fold')) THEN
+    -- The fold's turn is the lock on board_fold's one row, not an advisory lock: the BI
+    -- login may call pg_advisory_lock (PostgreSQL grants it to everyone) but cannot lock a
+    -- row of a table it may not update, so it cannot hold the board still.
+    SELECT f.collapsed_through INTO old_ct FROM board_fold f FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         RETURN QUERY SELECT 0::bigint, '{}'::bigint[];
         RETURN;
     END IF;
-    SELECT f.collapsed_through INTO old_ct FROM board_fold f FOR UPDATE;
 
     WITH gone AS (
         DELETE FROM board_deltas d
