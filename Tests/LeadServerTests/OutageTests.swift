@@ -107,7 +107,9 @@ struct OutageTests {
         let took = ContinuousClock.now - frozenAt
         #expect(code(during.first) == "UNAVAILABLE", "\(during)")
         #expect(code(authDuring.first) == "UNAVAILABLE", "\(authDuring)")
-        #expect(took < .seconds(7), "UNAVAILABLE near the 1 s query_timeout, well before the 12 s freeze ends: \(took)")
+        // Typically ~1-3 s (RELIABILITY.md); the bound is what the test is about: an answer
+        // before the 12 s freeze ends (a loaded CI machine once took 8.3 s).
+        #expect(took < .seconds(10), "UNAVAILABLE from the 1 s query_timeout, before the 12 s freeze ends: \(took)")
         print("frozen database: UNAVAILABLE after \(took)")
 
         freezer.thaw()

@@ -392,15 +392,18 @@ struct SessionTests {
         // At rest every background loop sleeps on the clock; an AUTH that is being
         // delayed is one more sleeper.
         try await Task.sleep(for: .milliseconds(200))
-        let resting = server.clock.sleeperCount
         /// Sends AUTH and, while it sleeps on the clock, moves the clock in 100 ms steps
         /// until the reply comes; returns the reply and how far the clock had to move.
         func auth(_ token: String) async throws -> (reply: String?, waited: Duration) {
+            // The sleepers at rest are counted per AUTH (background passes come and go), and
+            // a reply gets 250 ms of real time before the clock moves: under load a free AUTH
+            // (one database round trip) can take longer than a few tens of milliseconds.
+            let resting = server.clock.sleeperCount
             try await c.send("AUTH agent=ravi token=\(token)")
             var moved = Duration.zero
             while moved < .seconds(5) {
                 do {
-                    return (try await c.line(timeout: .milliseconds(50)), moved)
+                    return (try await c.line(timeout: .milliseconds(250)), moved)
                 } catch ProtocolClient.Failure.timedOut {
                     if server.clock.sleeperCount > resting {
                         server.clock.advance(by: .milliseconds(100))
